@@ -1,0 +1,104 @@
+"""``PersonalizationMiddleware``: the pure-ASGI shell around the decision core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .clock import Clock, SystemClock
+from .consent import ConsentSettings
+from .engine import Engine
+from .events import record_request
+from .identity import CookieSettings, Secret
+from .responder import SlotResponder
+from .settings import TEMPLATES_DIR, BotContent, Settings, resolve_secret_keys
+
+__all__ = ["PersonalizationMiddleware", "SCOPE_KEY"]
+
+#: The one scope key Cheers adds: the request's :class:`~middleware.Personalization`.
+SCOPE_KEY = "personalization"
+
+_PERSONALIZED_METHODS = frozenset({"GET", "HEAD"})
+
+
+class PersonalizationMiddleware:
+    """Fills the tagged slots of an ASGI app's HTML pages with what the policy picks.
+
+    Mount it *inside* any compressing middleware (GZip, Brotli): it rewrites plain HTML
+    and passes compressed bodies through untouched. Everything is configured and checked
+    here, at start-up: a bad policy, a missing GeoIP database or a missing secret key stop
+    the app from starting rather than quietly switching personalization off.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        policy: str | os.PathLike[str],
+        secret_key: str | Secret | Sequence[str | Secret] | None = None,
+        store: str = "sqlite:///cheers.db",
+        templates: Sequence[str | os.PathLike[str]] = (),
+        geoip_db: str | os.PathLike[str] | None = None,
+        loopback_alias: str | None = None,
+        trusted_proxies: Sequence[str] = (),
+        catalog: Any = None,
+        item_routes: Mapping[str, str] | None = None,
+        weather: Any = None,
+        weather_budget: float = 0.1,
+        default_timezone: str = "UTC",
+        dayparts: Mapping[str, Sequence[int]] | None = None,
+        consent: ConsentSettings = ConsentSettings(),
+        cookie: CookieSettings = CookieSettings(),
+        session_gap: timedelta = timedelta(minutes=30),
+        retention: timedelta = timedelta(days=395),
+        bot_content: BotContent = "default",
+        exclude_paths: Sequence[str] = ("/static/", "/favicon.ico", "/healthz", "/robots.txt"),
+        debug: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.app = app
+        settings = Settings(
+            policy=Path(policy),
+            secret_keys=resolve_secret_keys(secret_key, debug=debug),
+            store=store,
+            templates=(*(Path(t) for t in templates), TEMPLATES_DIR),
+            geoip_db=Path(geoip_db) if geoip_db is not None else None,
+            loopback_alias=loopback_alias,
+            trusted_proxies=tuple(trusted_proxies),
+            catalog=catalog,
+            item_routes=dict(item_routes or {}),
+            weather=weather,
+            weather_budget=weather_budget,
+            default_timezone=default_timezone,
+            dayparts=dayparts,
+            consent=consent,
+            cookie=cookie,
+            session_gap=session_gap,
+            retention=retention,
+            bot_content=bot_content,
+            exclude_paths=tuple(exclude_paths),
+            debug=debug,
+        )
+        self.engine = Engine(settings, clock=clock or SystemClock())
+        self._exclude = settings.exclude_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self._exclude):
+            await self.app(scope, receive, send)
+            return
+        personalization = self.engine.begin(scope)
+        scope[SCOPE_KEY] = personalization
+        method = scope["method"]
+        if method not in _PERSONALIZED_METHODS:
+            responder = SlotResponder(send, personalization, is_head=False, rewrite=False)
+        else:
+            responder = SlotResponder(send, personalization, is_head=method == "HEAD")
+        try:
+            await self.app(scope, receive, responder)
+        finally:
+            await record_request(personalization, status=responder.status, is_page=responder.is_page and method == "GET")

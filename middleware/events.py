@@ -1,0 +1,92 @@
+"""What a request leaves behind: page and item views, tracked events, caps and exposures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from slots.decision import Decision
+from slots.profile import Campaign, TraitValue
+
+if TYPE_CHECKING:
+    from .personalization import Personalization
+
+__all__ = ["PendingEvents", "record_request"]
+
+logger = logging.getLogger("cheers")
+
+_DAY_CAP_TTL = timedelta(days=2)
+
+
+@dataclass(slots=True)
+class PendingEvents:
+    """Events collected while a request runs; written once, when it ends."""
+
+    shown: list[Decision] = field(default_factory=list)
+    tracked: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    traits: dict[str, TraitValue] = field(default_factory=dict)
+
+    def show(self, decision: Decision) -> None:
+        self.shown.append(decision)
+
+    def track(self, event: str, items: Sequence[str]) -> None:
+        self.tracked.append((event, tuple(items)))
+
+
+def _campaign(query_string: str) -> Campaign | None:
+    if "utm_" not in query_string:
+        return None
+    query = parse_qs(query_string)
+
+    def first(name: str) -> str | None:
+        values = query.get(name)
+        return values[0][:200] if values else None
+
+    campaign = Campaign(first("utm_source"), first("utm_medium"), first("utm_campaign"))
+    return campaign if any((campaign.source, campaign.medium, campaign.name)) else None
+
+
+async def record_request(personalization: Personalization, *, status: int | None, is_page: bool) -> None:
+    """Write what this request did to the store, concurrently; failures are logged, never raised.
+
+    ``is_page``: the response was an HTML page, so it counts as a page view (and, on an item
+    route, as a view of that item).
+    """
+    visitor = personalization.visitor
+    if visitor is None or personalization.preview:
+        return
+    engine = personalization.engine
+    store = engine.store
+    now = personalization.now
+    writes: list[Awaitable[Any]] = []
+    succeeded = status is not None and 200 <= status < 300
+    if is_page and succeeded:
+        request = personalization.context.request
+        referrer = personalization.context.namespace("visit").get("referrer_host")
+        writes.append(store.record_visit(
+            visitor.id, now=now, session_gap=engine.settings.session_gap,
+            campaign=_campaign(request.query_string), referrer_host=referrer,
+        ))
+        item_id = personalization.current_item
+        if item_id is not None:
+            writes.append(engine.record_item_view(personalization, item_id))
+    for event, items in personalization.events.tracked:
+        writes.append(engine.record_tracked(personalization, event, items))
+    if personalization.events.traits:
+        writes.append(store.set_traits(visitor.id, dict(personalization.events.traits), now=now))
+    for decision in personalization.events.shown:
+        if decision.cap_key is not None:
+            ttl = _DAY_CAP_TTL if decision.cap_key.count(":") >= 2 else engine.settings.retention
+            writes.append(store.increment_cap(visitor.id, decision.cap_key, ttl=ttl))
+        if decision.experiment is not None and decision.variant is not None:
+            writes.append(store.record_exposure(decision.experiment, decision.variant))
+    if not writes:
+        return
+    for result in await asyncio.gather(*writes, return_exceptions=True):
+        if isinstance(result, Exception):
+            logger.warning("recording the request's events failed: %r", result)

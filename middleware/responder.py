@@ -1,0 +1,153 @@
+"""Applying a request's personalization to its response: headers, the cookie, slot bytes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import Message, Send
+
+from .headers import mark_personalized
+from .personalization import Personalization
+from .rewrite import SlotElement, SlotScanner, charset_from_content_type, is_ascii_compatible, may_contain_slots
+
+__all__ = ["SlotResponder"]
+
+logger = logging.getLogger("cheers")
+
+_NO_BODY_STATUSES = frozenset({204, 205, 304})
+
+
+class SlotResponder:
+    """Wraps ``send`` for one request, the way Starlette's GZip responder does.
+
+    The start message is held until the first body chunk shows whether the body arrives in
+    one piece (rewrite it, fix Content-Length) or streamed (drop Content-Length, pass bytes
+    before each slot through at once, fill each slot as it completes). Anything that is not
+    an uncompressed HTML body passes through untouched.
+    """
+
+    def __init__(self, send: Send, personalization: Personalization, *, is_head: bool, rewrite: bool = True) -> None:
+        self._rewrite = rewrite
+        self._send = send
+        self._personalization = personalization
+        self._is_head = is_head
+        self._start: Message | None = None
+        self._scanner: SlotScanner | None = None
+        self._encoding = "utf-8"
+        self._passthrough = True
+        self.status: int | None = None
+        self.is_page = False
+        self.personalized = False
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            await self._on_start(message)
+        elif kind == "http.response.body" and not self._passthrough:
+            await self._on_body(message)
+        else:
+            await self._flush_start()
+            await self._send(message)
+
+    async def _on_start(self, message: Message) -> None:
+        self.status = message["status"]
+        headers = MutableHeaders(scope=message)
+        content_type = headers.get("content-type", "")
+        self.is_page = content_type.startswith("text/html")
+        encoding = charset_from_content_type(content_type) or "utf-8"
+        rewritable = (
+            self._rewrite
+            and self.is_page
+            and "content-encoding" not in headers
+            and self.status not in _NO_BODY_STATUSES
+            and not self._is_head
+            and self._personalization.personalizes
+            and is_ascii_compatible(encoding)
+        )
+        if self.is_page or self._personalization.cookie_changed:
+            self._add_cookie(headers)
+        if not rewritable:
+            if self.is_page and self._is_head and self._personalization.policy.slots:
+                mark_personalized(headers)  # the GET of this page may be personalized
+            await self._send(message)
+            return
+        self._passthrough = False
+        self._start = message
+        self._encoding = encoding
+        self._scanner = SlotScanner(encoding=encoding, max_slot_bytes=self._personalization.engine.settings.max_buffer)
+
+    def _add_cookie(self, headers: MutableHeaders) -> None:
+        personalization = self._personalization
+        visitor = personalization.visitor
+        if visitor is None or not (visitor.needs_cookie or personalization.cookie_changed):
+            return
+        engine = personalization.engine
+        secure = engine.is_secure(personalization.context.request)
+        headers.append("set-cookie", engine.cookie.set_cookie_header(visitor.id, secure=secure))
+        mark_personalized(headers)  # a response that sets a visitor's cookie is theirs alone
+
+    async def _flush_start(self) -> None:
+        if self._start is not None:
+            start, self._start = self._start, None
+            await self._send(start)
+
+    async def _on_body(self, message: Message) -> None:
+        body: bytes = message.get("body", b"")
+        more_body: bool = message.get("more_body", False)
+        if self._start is not None and not more_body:
+            await self._send_whole(body)
+            return
+        if self._start is not None:
+            headers = MutableHeaders(scope=self._start)
+            del headers["content-length"]
+            if self._personalization.policy.slots:
+                mark_personalized(headers)  # decided after the headers are gone: be safe
+            await self._flush_start()
+        assert self._scanner is not None
+        pieces = self._scanner.feed(body) if body else []
+        if not more_body:
+            pieces += self._scanner.close()
+        chunk = await self._assemble(pieces)
+        if chunk or not more_body:
+            await self._send({"type": "http.response.body", "body": chunk, "more_body": more_body})
+
+    async def _send_whole(self, body: bytes) -> None:
+        assert self._start is not None and self._scanner is not None
+        if may_contain_slots(body):
+            pieces = self._scanner.feed(body) + self._scanner.close()
+            names = [piece.name for piece in pieces if isinstance(piece, SlotElement)]
+            await self._personalization.prepare(names)
+            body = await self._assemble(pieces)
+        headers = MutableHeaders(scope=self._start)
+        if self.personalized:
+            mark_personalized(headers)
+        if "content-length" in headers:
+            headers["content-length"] = str(len(body))
+        await self._flush_start()
+        await self._send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def _assemble(self, pieces: Sequence[bytes | SlotElement]) -> bytes:
+        out: list[bytes] = []
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                out.append(piece)
+            else:
+                out.append(await self._fill(piece))
+        return b"".join(out)
+
+    async def _fill(self, element: SlotElement) -> bytes:
+        encoding = self._encoding
+        default = element.inner.decode(encoding, "replace")
+        try:
+            html = await self._personalization.fill_slot(element.name, default)
+        except Exception:  # nothing about one slot may break the page
+            logger.exception("slot %r could not be filled; its default stays", element.name)
+            html = None
+        if html is None:
+            return element.start_tag + element.inner + element.end_tag
+        self.personalized = True
+        return element.start_tag + html.encode(encoding, "xmlcharrefreplace") + element.end_tag
+
+

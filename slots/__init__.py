@@ -1,0 +1,3 @@
+"""The pure decision core of Cheers: policies, conditions, choices, recommendations, rendering."""
+
+from __future__ import annotations
