@@ -28,4 +28,8 @@ def _merge_cache_control(existing: str | None) -> str:
 def mark_personalized(headers: MutableHeaders) -> None:
     """Mark a response as personalized: ``Cache-Control: private`` and ``Vary: Cookie``."""
     headers["Cache-Control"] = _merge_cache_control(headers.get("cache-control"))
-    headers.add_vary_header("Cookie")
+    vary = headers.get("vary")
+    if vary is None:
+        headers["Vary"] = "Cookie"
+    elif "cookie" not in {part.strip().lower() for part in vary.split(",")} and vary.strip() != "*":
+        headers["Vary"] = f"{vary}, Cookie"

@@ -10,7 +10,7 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Literal
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous import BadSignature, TimestampSigner
 
 from slots.errors import ConfigurationError
 
@@ -122,12 +122,12 @@ class VisitorCookie:
         if cached is not None and now - cached[1] <= self._max_age:
             return cached
         try:
-            value, signed_at = self._signer.unsign(token, max_age=self._max_age, return_timestamp=True)
-        except SignatureExpired:
-            logger.debug("identity cookie expired; starting a new visitor")
-            return None
+            value, signed_at = self._signer.unsign(token, return_timestamp=True)
         except BadSignature:
             logger.debug("identity cookie has a bad signature; starting a new visitor")
+            return None
+        if now - signed_at.timestamp() > self._max_age:
+            logger.debug("identity cookie expired; starting a new visitor")
             return None
         visitor_id = value.decode("ascii", "replace")
         if len(visitor_id) != 32 or not all(c in "0123456789abcdef" for c in visitor_id):
