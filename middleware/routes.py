@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from slots.errors import ConfigurationError
 
-__all__ = ["ItemRoutes"]
+from .providers import ContextProvider, ProviderContext
+
+__all__ = ["ItemPageProvider", "ItemRoutes"]
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -55,3 +58,18 @@ class ItemRoutes:
             if match is not None:
                 return match.group(route.parameter)
         return None
+
+
+class ItemPageProvider:
+    """The ``page`` namespace with ``page.item`` added on item pages."""
+
+    namespace = "page"
+
+    def __init__(self, page: ContextProvider, routes: ItemRoutes) -> None:
+        self._page = page
+        self._routes = routes
+
+    def resolve(self, context: ProviderContext) -> Mapping[str, Any]:
+        values = self._page.resolve(context)
+        item = self._routes.item_for(context.request.path)
+        return values if item is None else {**values, "item": item}
