@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from slots.profile import Profile
 
 from .clock import Clock, SystemClock
 from .consent import ConsentSettings
@@ -18,12 +21,34 @@ from .identity import CookieSettings, Secret
 from .responder import SlotResponder
 from .settings import TEMPLATES_DIR, BotContent, Settings, resolve_secret_keys
 
-__all__ = ["PersonalizationMiddleware", "SCOPE_KEY"]
+__all__ = ["PersonalizationMiddleware", "PreviewHook", "PreviewSession", "SCOPE_KEY"]
 
 #: The one scope key Cheers adds: the request's :class:`~middleware.Personalization`.
 SCOPE_KEY = "personalization"
 
 _PERSONALIZED_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewSession:
+    """A request to be served as a persona: the scope as the persona would send it (their
+    user agent, address, headers), attribute overrides, their instant and their history."""
+
+    scope: Scope
+    overrides: Mapping[str, Mapping[str, Any]]
+    now: datetime | None = None
+    profile: Profile | None = None
+
+
+class PreviewHook(Protocol):
+    """The persona preview console, mounted at ``prefix`` (see middleware/preview)."""
+
+    prefix: str
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    def session_for(self, scope: Scope) -> PreviewSession | None:
+        """The persona a normal page request is previewed as (a signed preview cookie), if any."""
 
 
 class PersonalizationMiddleware:
@@ -86,18 +111,40 @@ class PersonalizationMiddleware:
         )
         self.engine = Engine(settings, clock=clock or SystemClock())
         self._exclude = settings.exclude_paths
+        self.preview: PreviewHook | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self._exclude):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        personalization = self.engine.begin(scope)
+        path: str = scope["path"]
+        preview = self.preview
+        if preview is not None and path.startswith(preview.prefix):
+            await preview(scope, receive, send)
+            return
+        if path.startswith(self._exclude):
+            await self.app(scope, receive, send)
+            return
+        session = preview.session_for(scope) if preview is not None else None
+        await self.personalize(scope, receive, send, session=session)
+
+    async def personalize(
+        self, scope: Scope, receive: Receive, send: Send, *, session: PreviewSession | None = None
+    ) -> None:
+        """Run the app for one request with personalization; with ``session``, as a persona
+        in preview (nothing is stored, no cookie is set, traces are shown)."""
+        if session is not None:
+            scope = session.scope
+            personalization = self.engine.begin(
+                scope, overrides=session.overrides, now=session.now, profile=session.profile, preview=True
+            )
+        else:
+            personalization = self.engine.begin(scope)
         scope[SCOPE_KEY] = personalization
         method = scope["method"]
-        if method not in _PERSONALIZED_METHODS:
-            responder = SlotResponder(send, personalization, is_head=False, rewrite=False)
-        else:
-            responder = SlotResponder(send, personalization, is_head=method == "HEAD")
+        responder = SlotResponder(
+            send, personalization, is_head=method == "HEAD", rewrite=method in _PERSONALIZED_METHODS
+        )
         try:
             await self.app(scope, receive, responder)
         finally:

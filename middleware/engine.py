@@ -30,7 +30,7 @@ from .policy_file import PolicyFile
 from .providers import AsyncContextProvider, ContextProvider
 from .recommendations import Recommender
 from .request import RequestInfo
-from .routes import ItemRoutes
+from .routes import ItemPageProvider, ItemRoutes
 from .settings import Settings
 from .stores import open_store
 from .stores.guard import GuardedStore
@@ -48,7 +48,7 @@ def _weather_source(value: Any) -> WeatherSource | None:
     if isinstance(value, Weather):
         return StaticWeather(value)
     if isinstance(value, Mapping):
-        return StaticWeather(Weather(**value))
+        return StaticWeather.from_mapping(value)
     if isinstance(value, str):
         return OpenMeteoClient(base_url=value) if value != "open-meteo" else OpenMeteoClient()
     return value  # type: ignore[no-any-return]
@@ -70,13 +70,14 @@ class Engine:
             b"cheers.person:" + str(settings.user_key_secret or settings.secret_keys[0]).encode()
         ).digest()
         self.proxies = TrustedProxies(settings.trusted_proxies)
+        self.item_routes = ItemRoutes(settings.item_routes)
         dayparts = {} if settings.dayparts is None else {"dayparts": _dayparts(settings.dayparts)}
         self.sync_providers: dict[str, ContextProvider] = {
             "device": DeviceProvider(),
             "geo": GeoProvider(database=settings.geoip_db, loopback_alias=settings.loopback_alias),
             "time": TimeProvider(default_zone=settings.default_timezone, **dayparts),
             "visit": VisitProvider(),
-            "page": PageProvider(),
+            "page": ItemPageProvider(PageProvider(), self.item_routes),
         }
         self.async_providers: dict[str, AsyncContextProvider] = {}
         source = _weather_source(settings.weather)
@@ -85,7 +86,6 @@ class Engine:
         self.store = GuardedStore(open_store(settings.store, retention=settings.retention))
         self.catalog = CatalogSource(settings.catalog) if settings.catalog is not None else None
         self.recommender = Recommender(self.store, self.catalog) if self.catalog is not None else None
-        self.item_routes = ItemRoutes(settings.item_routes)
 
     def _load_policy(self, text: str, filename: str) -> Policy:
         return load_policy(

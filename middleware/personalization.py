@@ -100,7 +100,10 @@ class Personalization:
         return self._profile
 
     def _provide_profile(self) -> None:
-        values = profile_attributes(self._profile, visitor_id=self.visitor_id, now=self.now)
+        values = profile_attributes(
+            self._profile, visitor_id=self.visitor_id, now=self.now,
+            session_gap=self.engine.settings.session_gap,
+        )
         self.context.provide("visitor", values["visitor"])
         self.context.provide("profile", values["profile"])
         if "visit" in values:

@@ -12,11 +12,17 @@ from .headers import mark_personalized
 from .personalization import Personalization
 from .rewrite import SlotElement, SlotScanner, charset_from_content_type, is_ascii_compatible, may_contain_slots
 
-__all__ = ["SlotResponder"]
+__all__ = ["SlotResponder", "trace_header"]
 
 logger = logging.getLogger("cheers")
 
 _NO_BODY_STATUSES = frozenset({204, 205, 304})
+
+
+def trace_header(personalization: Personalization) -> str:
+    """The decisions of a request as one ``X-Cheers-Trace`` header value (ASCII, bounded)."""
+    text = " | ".join(d.explain() for d in personalization.decisions.values()) or "no slot decided"
+    return text.encode("ascii", "backslashreplace").decode("ascii")[:4000]
 
 
 class SlotResponder:
@@ -30,6 +36,8 @@ class SlotResponder:
 
     def __init__(self, send: Send, personalization: Personalization, *, is_head: bool, rewrite: bool = True) -> None:
         self._rewrite = rewrite
+        # QA sees why: traces as a header and a comment in each slot (preview and debug only).
+        self._explains = personalization.preview or personalization.engine.settings.debug
         self._send = send
         self._personalization = personalization
         self._is_head = is_head
@@ -123,6 +131,8 @@ class SlotResponder:
         headers = MutableHeaders(scope=self._start)
         if self.personalized:
             mark_personalized(headers)
+        if self._explains:
+            headers["x-cheers-trace"] = trace_header(self._personalization)
         if "content-length" in headers:
             headers["content-length"] = str(len(body))
         await self._flush_start()
@@ -145,9 +155,16 @@ class SlotResponder:
         except Exception:  # nothing about one slot may break the page
             logger.exception("slot %r could not be filled; its default stays", element.name)
             html = None
-        if html is None:
-            return element.start_tag + element.inner + element.end_tag
-        self.personalized = True
-        return element.start_tag + html.encode(encoding, "xmlcharrefreplace") + element.end_tag
+        if html is not None:
+            self.personalized = True
+        inner = element.inner if html is None else html.encode(encoding, "xmlcharrefreplace")
+        if self._explains:
+            inner = self._trace_comment(element.name) + inner
+        return element.start_tag + inner + element.end_tag
+
+    def _trace_comment(self, slot: str) -> bytes:
+        decision = self._personalization.decisions.get(slot)
+        text = decision.explain() if decision is not None else f"{slot}: not in the policy; default kept"
+        return b"<!-- cheers: " + text.replace("--", "- -").encode("ascii", "backslashreplace") + b" -->"
 
 

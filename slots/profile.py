@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["Campaign", "Profile", "TraitValue", "profile_attributes"]
+__all__ = ["Campaign", "Profile", "TraitValue", "current_visits", "profile_attributes"]
 
 TraitValue = str | int | float | bool
 
@@ -52,20 +52,31 @@ def _whole_days(later: datetime, earlier: datetime | None) -> int | None:
     return None if earlier is None else max(0, (later - earlier).days)
 
 
-def profile_attributes(profile: Profile | None, *, visitor_id: str | None, now: datetime) -> dict[str, Any]:
+def current_visits(profile: Profile | None, *, now: datetime, session_gap: timedelta) -> int:
+    """How many visits this request's visit is: the stored count, plus one when this request
+    starts a new visit (the first ever, or more than ``session_gap`` after the last)."""
+    if profile is None:
+        return 1
+    starts_visit = profile.last_seen is None or now - profile.last_seen > session_gap
+    return profile.visits + 1 if starts_visit else max(profile.visits, 1)
+
+
+def profile_attributes(
+    profile: Profile | None, *, visitor_id: str | None, now: datetime, session_gap: timedelta
+) -> dict[str, Any]:
     """The ``visitor.*``, ``profile.*`` and ``visit.campaign`` attributes of a profile.
 
     ``profile`` is the stored profile as it was *before* this request (``None`` for a
-    visitor the store has never seen). A missing fact is left out, so a condition on it is
-    false rather than matching a made-up value.
+    visitor the store has never seen). ``visitor.visits`` counts the current visit, so a
+    "welcome back" rule reads ``visitor.visits >= 2``. A missing fact is left out, so a
+    condition on it is false rather than matching a made-up value.
     """
-    visitor: dict[str, Any] = {"is_new": profile is None or profile.visits <= 1}
+    visits = current_visits(profile, now=now, session_gap=session_gap)
+    visitor: dict[str, Any] = {"is_new": visits <= 1, "visits": visits}
     if visitor_id is not None:
         visitor["id"] = visitor_id
     if profile is None:
-        visitor["visits"] = 0
         return {"visitor": visitor, "profile": {}}
-    visitor["visits"] = profile.visits
     since_first = _whole_days(now, profile.first_seen)
     since_last = _whole_days(now, profile.last_seen)
     if since_first is not None:
