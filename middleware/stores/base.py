@@ -57,9 +57,13 @@ class Store(Protocol):
     ) -> None:
         """An item page was viewed: recent items, per-item and per-category counts."""
 
-    async def record_purchase(self, visitor_id: str, *, item_ids: Sequence[str], now: datetime) -> None: ...
+    async def record_purchase(
+        self, visitor_id: str, *, item_ids: Sequence[str], now: datetime
+    ) -> None: ...
 
-    async def set_traits(self, visitor_id: str, traits: Mapping[str, TraitValue], *, now: datetime) -> None: ...
+    async def set_traits(
+        self, visitor_id: str, traits: Mapping[str, TraitValue], *, now: datetime
+    ) -> None: ...
 
     async def increment_cap(self, visitor_id: str, key: str, *, ttl: timedelta) -> int:
         """Count one impression of a frequency-capped rule; returns the new count."""
@@ -85,7 +89,9 @@ class Store(Protocol):
     ) -> None:
         """Count ``item_id`` once and each pair (item_id, other) once, symmetrically."""
 
-    async def neighbours(self, kind: ItemKind, item_ids: Sequence[str]) -> Mapping[str, Mapping[str, float]]:
+    async def neighbours(
+        self, kind: ItemKind, item_ids: Sequence[str]
+    ) -> Mapping[str, Mapping[str, float]]:
         """For each item, its co-occurring items and pair counts (top ``limits.neighbours``)."""
 
     async def item_counts(self, kind: ItemKind, item_ids: Sequence[str]) -> Mapping[str, float]: ...
@@ -96,7 +102,9 @@ class Store(Protocol):
     async def trending(self, *, limit: int, now: datetime) -> Sequence[tuple[str, float]]: ...
 
     # -- experiments ---------------------------------------------------------------------
-    async def record_exposure(self, experiment: str, variant: str, *, converted: bool = False) -> None: ...
+    async def record_exposure(
+        self, experiment: str, variant: str, *, converted: bool = False
+    ) -> None: ...
 
     async def exposures(self, experiment: str) -> Mapping[str, tuple[int, int]]:
         """Per variant: (exposures, conversions)."""
