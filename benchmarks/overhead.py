@@ -24,16 +24,28 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 USER_AGENTS = [
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
     "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
 ]
 ADDRESSES = ["192.0.2.10", "198.51.100.20", "203.0.113.30", "192.0.2.70", "127.0.0.1"]
 
-App = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+App = Callable[
+    [
+        dict[str, Any],
+        Callable[[], Awaitable[dict[str, Any]]],
+        Callable[[dict[str, Any]], Awaitable[None]],
+    ],
+    Awaitable[None],
+]
 
 
 def scope_for(index: int, path: str, cookies: list[str]) -> dict[str, Any]:
@@ -46,9 +58,17 @@ def scope_for(index: int, path: str, cookies: list[str]) -> dict[str, Any]:
     if cookies:
         headers.append((b"cookie", cookies[index % len(cookies)].encode()))
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": headers, "client": (ADDRESSES[index % len(ADDRESSES)], 50000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": (ADDRESSES[index % len(ADDRESSES)], 50000),
         "server": ("127.0.0.1", 8000),
     }
 
@@ -118,9 +138,16 @@ def percentile(values: list[float], fraction: float) -> float:
 def report(bare: list[float], cheers: list[float], path: str) -> None:
     rows = []
     for name, times in (("bare demo app", bare), ("with PersonalizationMiddleware", cheers)):
-        rows.append((name, len(times) / sum(times), statistics.median(times) * 1e6, percentile(times, 0.99) * 1e6))
+        rows.append(
+            (
+                name,
+                len(times) / sum(times),
+                statistics.median(times) * 1e6,
+                percentile(times, 0.99) * 1e6,
+            )
+        )
     print(f"GET {path}, in-process, {len(bare)} requests each\n")
-    print(f"| app | req/s | median µs | p99 µs |\n|---|---|---|---|")
+    print("| app | req/s | median µs | p99 µs |\n|---|---|---|---|")
     for name, rps, median, p99 in rows:
         print(f"| {name} | {rps:,.0f} | {median:,.0f} | {p99:,.0f} |")
     added_median = rows[1][2] - rows[0][2]

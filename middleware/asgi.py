@@ -136,7 +136,11 @@ class PersonalizationMiddleware:
         if session is not None:
             scope = session.scope
             personalization = self.engine.begin(
-                scope, overrides=session.overrides, now=session.now, profile=session.profile, preview=True
+                scope,
+                overrides=session.overrides,
+                now=session.now,
+                profile=session.profile,
+                preview=True,
             )
         else:
             personalization = self.engine.begin(scope)
@@ -148,4 +152,8 @@ class PersonalizationMiddleware:
         try:
             await self.app(scope, receive, responder)
         finally:
-            await record_request(personalization, status=responder.status, is_page=responder.is_page and method == "GET")
+            await record_request(
+                personalization,
+                status=responder.status,
+                is_page=responder.is_page and method == "GET",
+            )

@@ -15,7 +15,9 @@ def _demo(args: argparse.Namespace) -> int:
     import uvicorn
 
     print(f"Cheers demo shop on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run("demo_site.app:app", host=args.host, port=args.port, reload=args.reload, log_level="info")
+    uvicorn.run(
+        "demo_site.app:app", host=args.host, port=args.port, reload=args.reload, log_level="info"
+    )
     return 0
 
 
@@ -46,7 +48,11 @@ async def _with_store(url: str, action: Callable[..., object]) -> object:
 
 def _forget(args: argparse.Namespace) -> int:
     erased = asyncio.run(_with_store(args.store, lambda store: store.forget(args.visitor_id)))
-    print(f"erased everything stored about {args.visitor_id}" if erased else f"nothing stored about {args.visitor_id}")
+    print(
+        f"erased everything stored about {args.visitor_id}"
+        if erased
+        else f"nothing stored about {args.visitor_id}"
+    )
     return 0
 
 
@@ -64,7 +70,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cheers", description="JavaScript-free website personalization.")
+    parser = argparse.ArgumentParser(
+        prog="cheers", description="JavaScript-free website personalization."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="serve the demo shop")
@@ -87,21 +95,31 @@ def _parser() -> argparse.ArgumentParser:
     context.add_argument("--geoip-db")
     context.add_argument("--timezone", default="UTC", help="the default time zone")
     context.add_argument("--trusted-proxy", action="append", default=[])
-    context.add_argument("--config", help="a YAML file: geoip_db, default_timezone, trusted_proxies, weather")
-    context.add_argument("--weather", help="static weather as JSON, e.g. '{\"condition\": \"rain\"}'")
+    context.add_argument(
+        "--config", help="a YAML file: geoip_db, default_timezone, trusted_proxies, weather"
+    )
+    context.add_argument("--weather", help='static weather as JSON, e.g. \'{"condition": "rain"}\'')
     context.set_defaults(run=_context)
 
-    for name, helptext, run in (("forget", "erase everything stored about a visitor", _forget),
-                                ("purge", "delete profiles past the retention period", _purge)):
+    for name, helptext, run in (
+        ("forget", "erase everything stored about a visitor", _forget),
+        ("purge", "delete profiles past the retention period", _purge),
+    ):
         sub = commands.add_parser(name, help=helptext)
         if name == "forget":
             sub.add_argument("visitor_id")
         else:
-            sub.add_argument("--days", type=int, default=395, help="retention in days (default 395)")
-        sub.add_argument("--store", default="sqlite:///cheers.db", help="store URL (default sqlite:///cheers.db)")
+            sub.add_argument(
+                "--days", type=int, default=395, help="retention in days (default 395)"
+            )
+        sub.add_argument(
+            "--store", default="sqlite:///cheers.db", help="store URL (default sqlite:///cheers.db)"
+        )
         sub.set_defaults(run=run)
 
-    report = commands.add_parser("report", help="exposures and conversions of the policy's experiments")
+    report = commands.add_parser(
+        "report", help="exposures and conversions of the policy's experiments"
+    )
     report.add_argument("policy")
     report.add_argument("--store", default="sqlite:///cheers.db")
     report.set_defaults(run=_report)

@@ -31,8 +31,16 @@ class RequestContext:
     """
 
     __slots__ = (
-        "_request", "_now", "_client", "_resolve_client", "_sync", "_async",
-        "_overrides", "_values", "_segments", "attributes",
+        "_request",
+        "_now",
+        "_client",
+        "_resolve_client",
+        "_sync",
+        "_async",
+        "_overrides",
+        "_values",
+        "_segments",
+        "attributes",
     )
 
     def __init__(
@@ -119,7 +127,9 @@ class RequestContext:
             if isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result
-                logger.warning("context provider %r failed: %r; its attributes are absent", name, result)
+                logger.warning(
+                    "context provider %r failed: %r; its attributes are absent", name, result
+                )
                 result = _EMPTY
             self.provide(name, result)
 

@@ -82,14 +82,21 @@ class Engine:
         self.async_providers: dict[str, AsyncContextProvider] = {}
         source = _weather_source(settings.weather)
         if source is not None:
-            self.async_providers["weather"] = WeatherProvider(source, budget=settings.weather_budget)
+            self.async_providers["weather"] = WeatherProvider(
+                source, budget=settings.weather_budget
+            )
         self.store = GuardedStore(open_store(settings.store, retention=settings.retention))
         self.catalog = CatalogSource(settings.catalog) if settings.catalog is not None else None
-        self.recommender = Recommender(self.store, self.catalog) if self.catalog is not None else None
+        self.recommender = (
+            Recommender(self.store, self.catalog) if self.catalog is not None else None
+        )
 
     def _load_policy(self, text: str, filename: str) -> Policy:
         return load_policy(
-            text, filename=filename, template_exists=self.renderer.exists, check_template=self.renderer.check
+            text,
+            filename=filename,
+            template_exists=self.renderer.exists,
+            check_template=self.renderer.check,
         )
 
     @property
@@ -119,9 +126,13 @@ class Engine:
         instant = now or self.clock.now()
         policy = self.policy
         context = RequestContext(
-            request=request, now=instant, resolve_client=self._resolve_client,
-            sync_providers=self.sync_providers, async_providers=self.async_providers,
-            overrides=overrides or {}, segments=policy.matching_segments,
+            request=request,
+            now=instant,
+            resolve_client=self._resolve_client,
+            sync_providers=self.sync_providers,
+            async_providers=self.async_providers,
+            overrides=overrides or {},
+            segments=policy.matching_segments,
         )
         visitor = None
         if not preview and allows_storage(request, self.settings.consent):
@@ -146,13 +157,20 @@ class Engine:
             return  # not an item the shop knows: nothing to remember
         profile = await personalization.profile()
         await self.store.record_view(
-            visitor_id, item_id=item_id, category=item.category if item else None,
-            in_stock=item.in_stock if item else True, now=personalization.now,
+            visitor_id,
+            item_id=item_id,
+            category=item.category if item else None,
+            in_stock=item.in_stock if item else True,
+            now=personalization.now,
         )
         if self.recommender is not None:
-            await self.recommender.record_view(visitor_id, item_id=item_id, profile=profile, now=personalization.now)
+            await self.recommender.record_view(
+                visitor_id, item_id=item_id, profile=profile, now=personalization.now
+            )
 
-    async def record_tracked(self, personalization: Personalization, event: str, items: Sequence[str]) -> None:
+    async def record_tracked(
+        self, personalization: Personalization, event: str, items: Sequence[str]
+    ) -> None:
         visitor_id = personalization.visitor_id
         if visitor_id is None or event != "purchase" or not items:
             return
@@ -160,7 +178,9 @@ class Engine:
         await self.store.record_purchase(visitor_id, item_ids=list(items), now=now)
         if self.recommender is not None:
             profile = await personalization.profile()
-            await self.recommender.record_purchase(visitor_id, item_ids=list(items), profile=profile, now=now)
+            await self.recommender.record_purchase(
+                visitor_id, item_ids=list(items), profile=profile, now=now
+            )
 
     async def aclose(self) -> None:
         for provider in self.async_providers.values():
@@ -174,4 +194,3 @@ def _dayparts(value: Mapping[str, Sequence[int]]) -> Any:
     from slots.localtime import parse_dayparts
 
     return parse_dayparts(value)
-

@@ -51,7 +51,9 @@ def _campaign(query_string: str) -> Campaign | None:
     return campaign if any((campaign.source, campaign.medium, campaign.name)) else None
 
 
-async def record_request(personalization: Personalization, *, status: int | None, is_page: bool) -> None:
+async def record_request(
+    personalization: Personalization, *, status: int | None, is_page: bool
+) -> None:
     """Write what this request did to the store, concurrently; failures are logged, never raised.
 
     ``is_page``: the response was an HTML page, so it counts as a page view (and, on an item
@@ -68,10 +70,15 @@ async def record_request(personalization: Personalization, *, status: int | None
     if is_page and succeeded:
         request = personalization.context.request
         referrer = personalization.context.namespace("visit").get("referrer_host")
-        writes.append(store.record_visit(
-            visitor.id, now=now, session_gap=engine.settings.session_gap,
-            campaign=_campaign(request.query_string), referrer_host=referrer,
-        ))
+        writes.append(
+            store.record_visit(
+                visitor.id,
+                now=now,
+                session_gap=engine.settings.session_gap,
+                campaign=_campaign(request.query_string),
+                referrer_host=referrer,
+            )
+        )
         item_id = personalization.current_item
         if item_id is not None:
             writes.append(engine.record_item_view(personalization, item_id))

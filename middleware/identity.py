@@ -114,7 +114,9 @@ class VisitorCookie:
             verified = self._verify(token, now=now)
             if verified is not None:
                 visitor_id, signed_at = verified
-                return Visitor(visitor_id, is_new=False, needs_cookie=now - signed_at > self._renew_after)
+                return Visitor(
+                    visitor_id, is_new=False, needs_cookie=now - signed_at > self._renew_after
+                )
         return Visitor(new_visitor_id(), is_new=True, needs_cookie=True)
 
     def _verify(self, token: str, *, now: float) -> tuple[str, int] | None:

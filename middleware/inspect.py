@@ -29,7 +29,9 @@ __all__ = ["flatten", "print_context", "request_scope"]
 _CONFIG_KEYS = frozenset({"geoip_db", "default_timezone", "trusted_proxies", "weather"})
 
 
-def request_scope(*, ip: str | None, user_agent: str, headers: list[str], path: str) -> dict[str, Any]:
+def request_scope(
+    *, ip: str | None, user_agent: str, headers: list[str], path: str
+) -> dict[str, Any]:
     """An ASGI HTTP scope for a request from ``ip`` with these headers (``"Name: value"``)."""
     raw = [(b"user-agent", user_agent.encode("latin-1"))] if user_agent else []
     for header in headers:
@@ -39,8 +41,12 @@ def request_scope(*, ip: str | None, user_agent: str, headers: list[str], path: 
         raw.append((name.strip().lower().encode("latin-1"), value.strip().encode("latin-1")))
     path_part, _, query = path.partition("?")
     return {
-        "type": "http", "method": "GET", "scheme": "http", "path": path_part,
-        "query_string": query.encode("latin-1"), "headers": raw,
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": path_part,
+        "query_string": query.encode("latin-1"),
+        "headers": raw,
         "client": (ip, 50000) if ip else None,
     }
 
@@ -63,7 +69,9 @@ def _load_config(path: str | None) -> dict[str, Any]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or set(data) - _CONFIG_KEYS:
         unknown = sorted(set(data) - _CONFIG_KEYS) if isinstance(data, dict) else data
-        raise ConfigurationError(f"{path}: unknown settings {unknown}; allowed: {sorted(_CONFIG_KEYS)}")
+        raise ConfigurationError(
+            f"{path}: unknown settings {unknown}; allowed: {sorted(_CONFIG_KEYS)}"
+        )
     return data
 
 
@@ -88,22 +96,35 @@ async def _gather(args: argparse.Namespace) -> dict[str, Any]:
         asynchronous["weather"] = WeatherProvider(StaticWeather(Weather(**weather)))
     now = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
     if now.tzinfo is None:
-        raise SystemExit("cheers context: --at needs a time zone offset, e.g. 2026-11-22T08:30:00+00:00")
+        raise SystemExit(
+            "cheers context: --at needs a time zone offset, e.g. 2026-11-22T08:30:00+00:00"
+        )
 
     def resolve_client(request: RequestInfo) -> tuple[str | None, bool]:
         address = proxies.resolve(request)
         return address.ip, address.via_trusted_proxy
 
-    scope = request_scope(ip=args.ip, user_agent=args.user_agent, headers=args.header, path=args.path)
+    scope = request_scope(
+        ip=args.ip, user_agent=args.user_agent, headers=args.header, path=args.path
+    )
     context = RequestContext(
-        request=RequestInfo.from_scope(scope), now=now, resolve_client=resolve_client,
-        sync_providers=sync, async_providers=asynchronous,
+        request=RequestInfo.from_scope(scope),
+        now=now,
+        resolve_client=resolve_client,
+        sync_providers=sync,
+        async_providers=asynchronous,
     )
     await context.prepare(asynchronous)
-    return {name: dict(context.namespace(name)) for name in NAMESPACES if name in sync or name in asynchronous}
+    return {
+        name: dict(context.namespace(name))
+        for name in NAMESPACES
+        if name in sync or name in asynchronous
+    }
 
 
 def print_context(args: argparse.Namespace) -> int:
     attributes = asyncio.run(_gather(args))
-    print(json.dumps(flatten(attributes), indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    print(
+        json.dumps(flatten(attributes), indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    )
     return 0

@@ -101,7 +101,9 @@ class Personalization:
 
     def _provide_profile(self) -> None:
         values = profile_attributes(
-            self._profile, visitor_id=self.visitor_id, now=self.now,
+            self._profile,
+            visitor_id=self.visitor_id,
+            now=self.now,
             session_gap=self.engine.settings.session_gap,
         )
         self.context.provide("visitor", values["visitor"])
@@ -132,8 +134,12 @@ class Personalization:
         if decision is None:
             caps = self._profile.caps if self._profile is not None else None
             decision = decide(
-                self.policy, slot, attributes=self.context.attributes,
-                visitor_id=self.visitor_id, now=self.now, caps=caps,
+                self.policy,
+                slot,
+                attributes=self.context.attributes,
+                visitor_id=self.visitor_id,
+                now=self.now,
+                caps=caps,
             )
             self._decisions[slot] = decision
         return decision
@@ -193,15 +199,25 @@ class Personalization:
         )
         if not result.items:
             return None
-        return {"items": [item.as_attributes() for item in result.items], "strategy": result.strategy}
+        return {
+            "items": [item.as_attributes() for item in result.items],
+            "strategy": result.strategy,
+        }
 
-    def _render(self, decision: Decision, default: str, extra: Mapping[str, Any] | None) -> str | None:
+    def _render(
+        self, decision: Decision, default: str, extra: Mapping[str, Any] | None
+    ) -> str | None:
         if decision.template is None:
             return None
         variables: dict[str, Any] = {
             name: _LazyNamespace(self.context, name) for name in _TEMPLATE_NAMESPACES
         }
-        variables.update(slot=decision.slot, default=Markup(default), rule=decision.rule, variant=decision.variant)
+        variables.update(
+            slot=decision.slot,
+            default=Markup(default),
+            rule=decision.rule,
+            variant=decision.variant,
+        )
         if extra:
             variables.update(extra)
         try:
@@ -209,7 +225,9 @@ class Personalization:
         except Exception:  # a broken template must never break the page
             logger.exception(
                 "slot %r, rule %r: rendering %r failed; the slot keeps its default",
-                decision.slot, decision.rule, decision.template,
+                decision.slot,
+                decision.rule,
+                decision.template,
             )
             return None
 

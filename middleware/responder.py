@@ -10,7 +10,13 @@ from starlette.types import Message, Send
 
 from .headers import mark_personalized
 from .personalization import Personalization
-from .rewrite import SlotElement, SlotScanner, charset_from_content_type, is_ascii_compatible, may_contain_slots
+from .rewrite import (
+    SlotElement,
+    SlotScanner,
+    charset_from_content_type,
+    is_ascii_compatible,
+    may_contain_slots,
+)
 
 __all__ = ["SlotResponder", "trace_header"]
 
@@ -34,7 +40,9 @@ class SlotResponder:
     an uncompressed HTML body passes through untouched.
     """
 
-    def __init__(self, send: Send, personalization: Personalization, *, is_head: bool, rewrite: bool = True) -> None:
+    def __init__(
+        self, send: Send, personalization: Personalization, *, is_head: bool, rewrite: bool = True
+    ) -> None:
         self._rewrite = rewrite
         # QA sees why: traces as a header and a comment in each slot (preview and debug only).
         self._explains = personalization.preview or personalization.engine.settings.debug
@@ -65,16 +73,17 @@ class SlotResponder:
         content_type = headers.get("content-type", "")
         self.is_page = content_type.startswith("text/html")
         encoding = charset_from_content_type(content_type) or "utf-8"
+        encoded = "content-encoding" in headers
         rewritable = (
             self._rewrite
             and self.is_page
-            and "content-encoding" not in headers
+            and not encoded
             and self.status not in _NO_BODY_STATUSES
             and not self._is_head
             and self._personalization.personalizes
             and is_ascii_compatible(encoding)
         )
-        if self.is_page or self._personalization.cookie_changed:
+        if (self.is_page and not encoded) or self._personalization.cookie_changed:
             self._add_cookie(headers)
         if not rewritable:
             if self.is_page and self._is_head and self._personalization.policy.slots:
@@ -84,7 +93,9 @@ class SlotResponder:
         self._passthrough = False
         self._start = message
         self._encoding = encoding
-        self._scanner = SlotScanner(encoding=encoding, max_slot_bytes=self._personalization.engine.settings.max_buffer)
+        self._scanner = SlotScanner(
+            encoding=encoding, max_slot_bytes=self._personalization.engine.settings.max_buffer
+        )
 
     def _add_cookie(self, headers: MutableHeaders) -> None:
         personalization = self._personalization
@@ -164,7 +175,13 @@ class SlotResponder:
 
     def _trace_comment(self, slot: str) -> bytes:
         decision = self._personalization.decisions.get(slot)
-        text = decision.explain() if decision is not None else f"{slot}: not in the policy; default kept"
-        return b"<!-- cheers: " + text.replace("--", "- -").encode("ascii", "backslashreplace") + b" -->"
-
-
+        text = (
+            decision.explain()
+            if decision is not None
+            else f"{slot}: not in the policy; default kept"
+        )
+        return (
+            b"<!-- cheers: "
+            + text.replace("--", "- -").encode("ascii", "backslashreplace")
+            + b" -->"
+        )

@@ -36,7 +36,8 @@ class ItemRoutes:
             names = _PARAM.findall(template)
             if parameter not in names:
                 raise ConfigurationError(
-                    f"item route {template!r} has no {{{parameter}}} parameter (it has {names or 'none'})"
+                    f"item route {template!r} has no {{{parameter}}} parameter "
+                    f"(it has {names or 'none'})"
                 )
             regex = ""
             position = 0

@@ -62,7 +62,9 @@ class Settings:
     user_key_secret: Secret | None = None
 
 
-def resolve_secret_keys(value: str | Secret | Sequence[str | Secret] | None, *, debug: bool) -> tuple[Secret, ...]:
+def resolve_secret_keys(
+    value: str | Secret | Sequence[str | Secret] | None, *, debug: bool
+) -> tuple[Secret, ...]:
     """The signing keys: from the argument, else ``CHEERS_SECRET_KEY`` (several keys may be
     separated by commas or whitespace, newest first). Without any, refuse to start unless
     in debug/demo mode, where a throwaway key is generated and a warning logged."""
@@ -84,6 +86,7 @@ def resolve_secret_keys(value: str | Secret | Sequence[str | Secret] | None, *, 
         )
     logger.warning(
         "no secret key configured: using a throwaway key (debug mode); visitors will be "
-        "forgotten when the process restarts. Set %s for anything real.", SECRET_KEY_ENV,
+        "forgotten when the process restarts. Set %s for anything real.",
+        SECRET_KEY_ENV,
     )
     return (Secret(secrets.token_urlsafe(32)),)

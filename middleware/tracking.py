@@ -38,7 +38,9 @@ async def set_traits(request: Any, **traits: TraitValue) -> None:
     """Remember facts the app knows about the visitor (``plan="pro"``), for ``profile.traits.*``."""
     for name, value in traits.items():
         if not isinstance(value, (str, int, float, bool)):
-            raise TypeError(f"trait {name!r} must be a str, int, float or bool, not {type(value).__name__}")
+            raise TypeError(
+                f"trait {name!r} must be a str, int, float or bool, not {type(value).__name__}"
+            )
     personalization = get_personalization(request)
     if personalization is not None:
         personalization.set_traits(traits)
@@ -67,7 +69,11 @@ async def logout(request: Any) -> None:
     """Start a fresh anonymous visitor (after a logout): the next pages know nothing of the
     person who was logged in on this browser."""
     personalization = get_personalization(request)
-    if personalization is not None and personalization.visitor is not None and not personalization.preview:
+    if (
+        personalization is not None
+        and personalization.visitor is not None
+        and not personalization.preview
+    ):
         personalization.switch_visitor(new_visitor_id(), is_new=True)
 
 
@@ -77,7 +83,9 @@ async def forget(request: Any, visitor_id: str | None = None) -> bool:
     ``cheers forget VISITOR_ID --store URL`` does the same."""
     personalization = get_personalization(request)
     if personalization is None:
-        raise ConfigurationError("forget() needs a request that went through PersonalizationMiddleware")
+        raise ConfigurationError(
+            "forget() needs a request that went through PersonalizationMiddleware"
+        )
     target = visitor_id or personalization.visitor_id
     if target is None:
         return False

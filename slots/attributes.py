@@ -25,7 +25,15 @@ Namespace = Literal[
 ]
 
 NAMESPACES: Final[tuple[Namespace, ...]] = (
-    "device", "geo", "time", "weather", "visit", "page", "visitor", "profile", "segments",
+    "device",
+    "geo",
+    "time",
+    "weather",
+    "visit",
+    "page",
+    "visitor",
+    "profile",
+    "segments",
 )
 
 #: Namespaces whose provider does I/O with a time budget; they are resolved before a

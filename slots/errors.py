@@ -7,8 +7,7 @@ Every exception Cheers raises on purpose derives from :class:`PersonalizationErr
      │    └── PolicyErrors      several PolicyErrors found in one file (``cheers lint`` shows all)
      ├── ConfigurationError     the middleware was configured wrongly (start-up)
      ├── SignatureError         a signed value (cookie, preview token) is invalid or expired
-     └── StoreError             a profile or counter store failed (request time: logged, never raised
-                                to a visitor)
+     └── StoreError             a store failed (request time: logged, never shown to a visitor)
 
     jinja2.TemplateSyntaxError
      └── SlotTemplateError      a ``{% slot %}`` tag is misused (Jinja reports it natively)

@@ -30,7 +30,9 @@ class SlotFiller(Protocol):
         rewriting pass decides the slot later (for instance when it needs the weather)."""
 
 
-def slot_element(name: str, inner: str, *, tag: str = _DEFAULT_TAG, attributes: Mapping[str, Any] | None = None) -> Markup:
+def slot_element(
+    name: str, inner: str, *, tag: str = _DEFAULT_TAG, attributes: Mapping[str, Any] | None = None
+) -> Markup:
     """The tagged element ``<tag data-slot="name" ...>inner</tag>`` with escaped attributes."""
     parts = [f'<{tag} data-slot="{escape(name)}"']
     for key, value in (attributes or {}).items():
@@ -61,7 +63,7 @@ class SlotExtension(Extension):
         lineno = next(parser.stream).lineno
         if parser.stream.current.type == "block_end":
             parser.fail(
-                "the slot tag needs a name, e.g. {% slot \"hero\" %}",
+                'the slot tag needs a name, e.g. {% slot "hero" %}',
                 lineno,
                 exc=SlotTemplateError,
             )
@@ -70,7 +72,11 @@ class SlotExtension(Extension):
         while parser.stream.skip_if("comma"):
             key_token = parser.stream.expect("name")
             parser.stream.expect("assign")
-            keywords.append(nodes.Pair(nodes.Const(key_token.value), parser.parse_expression(), lineno=key_token.lineno))
+            keywords.append(
+                nodes.Pair(
+                    nodes.Const(key_token.value), parser.parse_expression(), lineno=key_token.lineno
+                )
+            )
         if parser.stream.current.type != "block_end":
             parser.fail(
                 f"unexpected {parser.stream.current.value!r} in slot tag; "
@@ -79,15 +85,21 @@ class SlotExtension(Extension):
                 exc=SlotTemplateError,
             )
         body = parser.parse_statements(("name:endslot",), drop_needle=True)
-        call = self.call_method("_render_slot", [nodes.ContextReference(), name, nodes.Dict(keywords)])
+        call = self.call_method(
+            "_render_slot", [nodes.ContextReference(), name, nodes.Dict(keywords)]
+        )
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
-    def _render_slot(self, context: Context, name: str, options: dict[str, Any], caller: Callable[[], str]) -> Markup:
+    def _render_slot(
+        self, context: Context, name: str, options: dict[str, Any], caller: Callable[[], str]
+    ) -> Markup:
         default = caller()
         tag = str(options.pop("tag", _DEFAULT_TAG))
         filler = _find_filler(context, self.environment.personalization_context_key)  # type: ignore[attr-defined]
         inner = filler.fill_slot_now(str(name), default) if filler is not None else None
-        return slot_element(str(name), default if inner is None else inner, tag=tag, attributes=options)
+        return slot_element(
+            str(name), default if inner is None else inner, tag=tag, attributes=options
+        )
 
 
 def _find_filler(context: Context, key: str) -> SlotFiller | None:

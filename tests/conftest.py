@@ -34,7 +34,9 @@ def corpora() -> Path:
 def _redis_answers(url: str) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 0.5) as sock:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 6379), 0.5
+        ) as sock:
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
     except OSError:

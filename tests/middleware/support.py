@@ -42,7 +42,9 @@ PAGE = (
 )
 
 
-def write_policy(folder: Path, policy: str = POLICY, templates: dict[str, str] | None = None) -> dict[str, Any]:
+def write_policy(
+    folder: Path, policy: str = POLICY, templates: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Write a policy and templates under ``folder``; returns middleware keyword arguments."""
     template_dir = folder / "slot_templates"
     for name, text in (templates or TEMPLATES).items():
@@ -84,16 +86,35 @@ class Recorder:
 
     @property
     def body(self) -> bytes:
-        return b"".join(m.get("body", b"") for m in self.messages if m["type"] == "http.response.body")
+        return b"".join(
+            m.get("body", b"") for m in self.messages if m["type"] == "http.response.body"
+        )
 
 
-def http_scope(path: str = "/", *, user_agent: str = DESKTOP, method: str = "GET",
-               headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+def http_scope(
+    path: str = "/",
+    *,
+    user_agent: str = DESKTOP,
+    method: str = "GET",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> dict[str, Any]:
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "client": ("203.0.113.9", 5000), "server": ("testserver", 80),
-        "headers": [(b"host", b"testserver"), (b"user-agent", user_agent.encode()), *(headers or [])],
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("203.0.113.9", 5000),
+        "server": ("testserver", 80),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"user-agent", user_agent.encode()),
+            *(headers or []),
+        ],
     }
 
 

@@ -7,8 +7,11 @@ from middleware.headers import mark_personalized
 
 
 def marked(*raw: tuple[str, str]) -> MutableHeaders:
-    message = {"type": "http.response.start", "status": 200,
-               "headers": [(n.encode(), v.encode()) for n, v in raw]}
+    message = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(n.encode(), v.encode()) for n, v in raw],
+    }
     headers = MutableHeaders(scope=message)
     mark_personalized(headers)
     return headers

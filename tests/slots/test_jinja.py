@@ -55,7 +55,7 @@ def test_slot_tag_and_marker_forms_give_the_same_html() -> None:
 
 
 def test_slot_tag_escapes_attribute_values() -> None:
-    env = environment(page='{% slot name, class=cls %}x{% endslot %}')
+    env = environment(page="{% slot name, class=cls %}x{% endslot %}")
     html = env.get_template("page").render(name='a"b', cls='"><script>')
     assert html == '<div data-slot="a&#34;b" class="&#34;&gt;&lt;script&gt;">x</div>'
 

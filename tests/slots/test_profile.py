@@ -23,13 +23,25 @@ def test_profile_attributes_of_unknown_visitor() -> None:
 
 def test_profile_attributes_of_returning_visitor() -> None:
     profile = Profile(
-        "v", first_seen=NOW - timedelta(days=10, hours=1), last_seen=NOW - timedelta(days=2),
-        visits=3, page_views=9, viewed=("b", "a"), views={"a": 2, "b": 1}, categories={"dogs": 3},
-        purchased=("c",), traits={"plan": "pro"}, campaign=Campaign("news", "email", "spring"),
+        "v",
+        first_seen=NOW - timedelta(days=10, hours=1),
+        last_seen=NOW - timedelta(days=2),
+        visits=3,
+        page_views=9,
+        viewed=("b", "a"),
+        views={"a": 2, "b": 1},
+        categories={"dogs": 3},
+        purchased=("c",),
+        traits={"plan": "pro"},
+        campaign=Campaign("news", "email", "spring"),
     )
     attributes = profile_attributes(profile, visitor_id="v", now=NOW, session_gap=GAP)
     assert attributes["visitor"] == {
-        "id": "v", "is_new": False, "visits": 4, "days_since_first_visit": 10, "days_since_last_visit": 2,
+        "id": "v",
+        "is_new": False,
+        "visits": 4,
+        "days_since_first_visit": 10,
+        "days_since_last_visit": 2,
     }
     assert attributes["profile"]["categories"] == {"dogs": 3}
     assert attributes["profile"]["viewed"] == ["b", "a"]
@@ -38,4 +50,6 @@ def test_profile_attributes_of_returning_visitor() -> None:
 
 
 def test_profile_attributes_without_consent_have_no_id() -> None:
-    assert "id" not in profile_attributes(None, visitor_id=None, now=NOW, session_gap=GAP)["visitor"]
+    assert (
+        "id" not in profile_attributes(None, visitor_id=None, now=NOW, session_gap=GAP)["visitor"]
+    )

@@ -10,7 +10,9 @@ from slots.render import SlotRenderer
 TEMPLATES = {
     "hero/hello.html": "<h1>Hello {{ geo.city }}</h1>",
     "hero/default.html": "{{ default }} and more",
-    "hero/optional.html": "{% if geo.city is defined %}in {{ geo.city }}{% else %}anywhere{% endif %}",
+    "hero/optional.html": (
+        "{% if geo.city is defined %}in {{ geo.city }}{% else %}anywhere{% endif %}"
+    ),
     "hero/broken.html": "{% if %}",
     "hero/escape.html": "{{ ''.__class__.__mro__ }}",
 }
@@ -26,7 +28,10 @@ def test_slot_renderer_autoescapes_attribute_values() -> None:
 
 
 def test_slot_renderer_passes_default_markup_through() -> None:
-    assert renderer().render("hero/default.html", {"default": Markup("<b>d</b>")}) == "<b>d</b> and more"
+    assert (
+        renderer().render("hero/default.html", {"default": Markup("<b>d</b>")})
+        == "<b>d</b> and more"
+    )
 
 
 def test_slot_renderer_missing_variable_is_an_error() -> None:
@@ -48,7 +53,9 @@ def test_slot_renderer_check_reports_problems() -> None:
     assert check("hero/hello.html") is None
     assert check("hero/missing.html") == "template 'hero/missing.html' not found"
     message = check("hero/broken.html")
-    assert message is not None and message.startswith("template 'hero/broken.html' does not compile (line 1)")
+    assert message is not None and message.startswith(
+        "template 'hero/broken.html' does not compile (line 1)"
+    )
 
 
 def test_slot_renderer_exists() -> None:
