@@ -62,6 +62,8 @@ def personalization(settings: DemoSettings) -> tuple[Middleware, Tracker]:
         weather=settings.weather.as_report() if settings.weather else None,
         catalog=settings.catalog,
         item_routes={"/products/{item_id}": "item_id"},
+        preview_secret=settings.preview_secret,
+        personas=settings.personas,
         # No templates=: the starter set (the `templates` package) is always searched last.
     )
     return middleware, track

@@ -63,6 +63,7 @@ class DemoSettings:
     do not survive a restart). ``demo_ip`` stands in for loopback and private client
     addresses so a local browser gets a location from the bundled demo GeoIP database.
     ``weather`` ``None`` means no weather signal: weather rules never match.
+    ``preview_secret`` turns on the persona preview console at ``/_cheers``.
     """
 
     personalize: bool = True
@@ -74,6 +75,8 @@ class DemoSettings:
     catalog: Path = HERE / "catalog.json"
     geoip_db: Path = HERE / "geo" / "demo-cities.mmdb"
     max_orders: int = 1000
+    preview_secret: str | None = None
+    personas: Path = HERE / "personas.yaml"
 
     @property
     def is_debug(self) -> bool:
@@ -98,8 +101,8 @@ def parse_weather(text: str) -> DemoWeather:
 
 
 def settings_from_env(environ: Mapping[str, str]) -> DemoSettings:
-    """The demo's settings: defaults, with CHEERS_SECRET_KEY, CHEERS_STORE, CHEERS_DEMO_IP and
-    CHEERS_DEMO_WEATHER applied when set (an empty value counts as unset)."""
+    """The demo's settings: defaults, with CHEERS_SECRET_KEY, CHEERS_STORE, CHEERS_DEMO_IP,
+    CHEERS_DEMO_WEATHER and CHEERS_PREVIEW_SECRET applied when set (empty counts as unset)."""
     defaults = DemoSettings()
     weather_text = environ.get("CHEERS_DEMO_WEATHER", "")
     return DemoSettings(
@@ -107,4 +110,5 @@ def settings_from_env(environ: Mapping[str, str]) -> DemoSettings:
         store=environ.get("CHEERS_STORE") or defaults.store,
         demo_ip=environ.get("CHEERS_DEMO_IP") or defaults.demo_ip,
         weather=parse_weather(weather_text) if weather_text else None,
+        preview_secret=environ.get("CHEERS_PREVIEW_SECRET") or None,
     )

@@ -85,6 +85,11 @@ class PersonalizationMiddleware:
         exclude_paths: Sequence[str] = ("/static/", "/favicon.ico", "/healthz", "/robots.txt"),
         debug: bool = False,
         clock: Clock | None = None,
+        preview_secret: str | Secret | Sequence[str | Secret] | None = None,
+        personas: str | os.PathLike[str] | None = None,
+        preview_path: str = "/_cheers",
+        preview_pages: Sequence[str] | None = None,
+        preview_lifetime: timedelta = timedelta(hours=12),
     ) -> None:
         self.app = app
         settings = Settings(
@@ -112,6 +117,18 @@ class PersonalizationMiddleware:
         self.engine = Engine(settings, clock=clock or SystemClock())
         self._exclude = settings.exclude_paths
         self.preview: PreviewHook | None = None
+        if preview_secret is not None:
+            # Imported here: the preview package builds on this module (PreviewSession).
+            from .preview import PreviewConsole
+
+            self.preview = PreviewConsole(
+                middleware=self,
+                secret=preview_secret,
+                personas_path=personas,
+                prefix=preview_path,
+                pages=preview_pages,
+                lifetime=preview_lifetime,
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

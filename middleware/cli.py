@@ -1,4 +1,4 @@
-"""The ``cheers`` command line: demo, lint, context, forget, purge, report."""
+"""The ``cheers`` command line: demo, lint, context, preview, preview-link, forget, purge, report."""
 
 from __future__ import annotations
 
@@ -12,13 +12,34 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import os
+    import secrets
+
     import uvicorn
 
-    print(f"Cheers demo shop on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Cheers demo shop on {base}/  (Ctrl+C stops it)", flush=True)
+    if not os.environ.get("CHEERS_PREVIEW_SECRET"):
+        # A console for this run only; the reloader's child process inherits the variable.
+        os.environ["CHEERS_PREVIEW_SECRET"] = secrets.token_urlsafe(24)
+    print(f"Persona preview console: {_console_link(base)}", flush=True)
     uvicorn.run(
         "demo_site.app:app", host=args.host, port=args.port, reload=args.reload, log_level="info"
     )
     return 0
+
+
+def _console_link(base: str) -> str:
+    """A signed link that opens the demo's preview console for 12 hours."""
+    import os
+    import time
+    from urllib.parse import quote
+
+    from .preview.tokens import PreviewGrant, PreviewTokens
+
+    tokens = PreviewTokens(os.environ["CHEERS_PREVIEW_SECRET"])
+    grant = PreviewGrant(None, int(time.time() + 12 * 3600), "/")
+    return f"{base}/_cheers/open?token={quote(tokens.sign(grant))}"
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -123,6 +144,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("policy")
     report.add_argument("--store", default="sqlite:///cheers.db")
     report.set_defaults(run=_report)
+
+    from .preview_cli import add_commands
+
+    add_commands(commands)
     return parser
 
 
