@@ -1,4 +1,4 @@
-"""The ``cheers`` command line: demo, lint, context, preview, preview-link, forget, purge, report."""
+"""The ``cheers`` command: demo, lint, context, preview, preview-link, forget, purge, report."""
 
 from __future__ import annotations
 

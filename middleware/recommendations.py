@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from slots.catalog import Catalog
-from slots.cooccurrence import ItemKind, Similarity
+from slots.cooccurrence import DEFAULT_SIMILARITY, ItemKind, Similarity, similarities
 from slots.decision import RecommendationRequest
+from slots.errors import ConfigurationError
 from slots.profile import Profile
 from slots.recommend import (
     DataNeeds,
@@ -21,12 +24,40 @@ from slots.recommend import (
 
 from .catalog import CatalogSource
 from .stores.base import Store
+from .stores.guard import BACKEND_ERRORS
 
 __all__ = ["Recommender"]
 
 logger = logging.getLogger("cheers.recommendations")
 
-_Neighbourhood = tuple[ItemKind, Mapping[str, Mapping[str, float]], Mapping[str, float]]
+#: A store that is down or slow, or a catalog that cannot be loaded; anything else is a bug.
+_FAILURES: tuple[type[Exception], ...] = (*BACKEND_ERRORS, ConfigurationError)
+
+
+
+class _Snapshot:
+    """Store reads kept for ``ttl`` seconds and then dropped all at once.
+
+    Item statistics move slowly, so a page may use similarities a minute old; in exchange a
+    popular item costs a dict lookup instead of two store round trips and a normalisation.
+    One clock read per request and plain dict lookups keep a hit far cheaper than a
+    TTLCache's per-key expiry.
+    """
+
+    def __init__(self, *, ttl: float, maxsize: int, clock: Callable[[], float]) -> None:
+        self._ttl = ttl
+        self._maxsize = maxsize
+        self._clock = clock
+        self._entries: dict[Any, Any] = {}
+        self._expires = float("-inf")
+
+    def current(self) -> dict[Any, Any]:
+        """The live entries; empty when the snapshot expired or grew past its bound."""
+        now = self._clock()
+        if now >= self._expires or len(self._entries) > self._maxsize:
+            self._entries = {}
+            self._expires = now + self._ttl
+        return self._entries
 
 
 class Recommender:
@@ -37,7 +68,8 @@ class Recommender:
     (at most ``basket_limit`` distinct items) and that many earlier purchases.
     ``view_weight`` and ``purchase_weight`` are what a view and a purchased item add to the
     item's trending score. ``measure`` normalises pair counts (see
-    :data:`slots.cooccurrence.Similarity`).
+    :data:`slots.cooccurrence.Similarity`). Statistics read from the store are reused for
+    ``cache_ttl`` seconds (0: never), at most ``cache_size`` seeds' worth.
     """
 
     def __init__(
@@ -49,7 +81,10 @@ class Recommender:
         basket_limit: int = 50,
         view_weight: float = 1.0,
         purchase_weight: float = 3.0,
-        measure: Similarity = "cosine",
+        measure: Similarity = DEFAULT_SIMILARITY,
+        cache_ttl: float = 60.0,
+        cache_size: int = 20_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._catalog = (
@@ -60,6 +95,9 @@ class Recommender:
         self._view_weight = view_weight
         self._purchase_weight = purchase_weight
         self._measure: Similarity = measure
+        self._cache = (
+            _Snapshot(ttl=cache_ttl, maxsize=cache_size, clock=clock) if cache_ttl > 0 else None
+        )
 
     # -- recommending ---------------------------------------------------------------------
     async def recommend(
@@ -77,8 +115,8 @@ class Recommender:
         needs = data_needs(request, current_item=current_item, profile=profile)
         try:
             catalog = await self._catalog.get()
-            neighbourhoods, trending = await self._fetch(needs, now=now)
-        except Exception:  # a failing store or catalog must never break the page
+            similar, trending = await self._fetch(needs, now=now)
+        except _FAILURES:  # a failing store or catalog must never break the page
             logger.warning(
                 "recommendations (%s) unavailable; the slot keeps its default",
                 request.strategy,
@@ -88,8 +126,7 @@ class Recommender:
         inputs = RecommendationInputs(
             current_item=current_item,
             profile=profile,
-            neighbours={kind: neighbours for kind, neighbours, _ in neighbourhoods},
-            item_counts={kind: counts for kind, _, counts in neighbourhoods},
+            similar=similar,
             trending=tuple(trending),
             exclude=frozenset(exclude),
         )
@@ -97,31 +134,68 @@ class Recommender:
 
     async def _fetch(
         self, needs: DataNeeds, *, now: datetime
-    ) -> tuple[list[_Neighbourhood], Sequence[tuple[str, float]]]:
-        # Concurrent only when there are two things to wait for: a task costs more than a
-        # memory store's answer.
+    ) -> tuple[dict[ItemKind, dict[str, Mapping[str, float]]], Sequence[tuple[str, float]]]:
+        """Similarities of the seeds' neighbours per kind, and the trending list: what the
+        snapshot lacks is read from the store, concurrently when more than one read is due
+        (a task costs more than a memory store's answer)."""
+        cache = self._cache.current() if self._cache is not None else {}
+        similar: dict[ItemKind, dict[str, Mapping[str, float]]] = {}
+        reads: list[Awaitable[None]] = []
+        for kind in needs.kinds:
+            found = similar[kind] = {}
+            missing = []
+            for seed in needs.seeds:
+                vector = cache.get((kind, seed))
+                if vector is None:
+                    missing.append(seed)
+                else:
+                    found[seed] = vector
+            if missing:
+                reads.append(self._read_similarities(kind, missing, into=found, cache=cache))
+        # Kept with the limit it was read with: a later request may need a longer list.
+        trending: tuple[int, Sequence[tuple[str, float]]] | None = cache.get("trending")
+        if needs.trending and (trending is None or trending[0] < needs.trending):
+            reads.append(self._read_trending(needs.trending, now=now, cache=cache))
+        if len(reads) == 1:
+            await reads[0]
+        elif reads:
+            await asyncio.gather(*reads)
         if not needs.trending:
-            return await self._neighbourhoods(needs), ()
-        if not needs.kinds:
-            return [], await self._store.trending(limit=needs.trending, now=now)
-        return await asyncio.gather(
-            self._neighbourhoods(needs), self._store.trending(limit=needs.trending, now=now)
-        )
+            return similar, ()
+        return similar, cache["trending"][1][: needs.trending]
 
-    async def _neighbourhoods(self, needs: DataNeeds) -> list[_Neighbourhood]:
-        if len(needs.kinds) == 1:
-            return [await self._neighbourhood(needs.kinds[0], needs.seeds)]
-        jobs = (self._neighbourhood(kind, needs.seeds) for kind in needs.kinds)
-        return list(await asyncio.gather(*jobs))
+    async def _read_trending(self, limit: int, *, now: datetime, cache: dict[Any, Any]) -> None:
+        cache["trending"] = (limit, await self._store.trending(limit=limit, now=now))
 
-    async def _neighbourhood(self, kind: ItemKind, seeds: Sequence[str]) -> _Neighbourhood:
-        """The seeds' neighbours, then how often each seed and neighbour occurred."""
+    async def _read_similarities(
+        self,
+        kind: ItemKind,
+        seeds: Sequence[str],
+        *,
+        into: dict[str, Mapping[str, float]],
+        cache: dict[Any, Any],
+    ) -> None:
+        for seed, vector in (await self._similarities(kind, seeds)).items():
+            into[seed] = cache[(kind, seed)] = vector
+
+    async def _similarities(
+        self, kind: ItemKind, seeds: Sequence[str]
+    ) -> dict[str, dict[str, float]]:
+        """Two round trips: the seeds' neighbours, then how often each of them occurred."""
         neighbours = await self._store.neighbours(kind, seeds)
         ids = dict.fromkeys(seeds)
         for others in neighbours.values():
             ids.update(dict.fromkeys(others))
         counts = await self._store.item_counts(kind, list(ids))
-        return kind, neighbours, counts
+        return {
+            seed: similarities(
+                neighbours.get(seed, {}),
+                seed_count=counts.get(seed, 0.0),
+                counts=counts,
+                measure=self._measure,
+            )
+            for seed in seeds
+        }
 
     # -- events ---------------------------------------------------------------------------
     async def record_view(
@@ -139,7 +213,7 @@ class Recommender:
             if item_id not in window:
                 await store.add_cooccurrence("viewed", item_id=item_id, others=window, now=now)
             await store.add_trending(item_id, weight=self._view_weight, now=now)
-        except Exception:  # statistics are best-effort: the page is already served
+        except BACKEND_ERRORS:  # statistics are best-effort: the page is already served
             logger.warning("recording a view of %r failed", item_id, exc_info=True)
 
     async def record_purchase(
@@ -161,5 +235,5 @@ class Recommender:
                 others = basket[index + 1 :] + earlier
                 await store.add_cooccurrence("bought", item_id=item_id, others=others, now=now)
                 await store.add_trending(item_id, weight=self._purchase_weight, now=now)
-        except Exception:  # statistics are best-effort: the purchase itself went through
+        except BACKEND_ERRORS:  # statistics are best-effort: the purchase itself went through
             logger.warning("recording a purchase of %d items failed", len(basket), exc_info=True)
