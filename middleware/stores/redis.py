@@ -5,8 +5,10 @@ visitor's keys live under ``cheers:v:{visitor_id}:`` (the braces are a cluster h
 and every write refreshes their TTL to ``retention``, so Redis itself forgets idle visitors
 and :meth:`RedisStore.purge` has nothing to do. Item statistics of one kind share the hash
 tag ``{bought}`` or ``{viewed}`` so one MULTI updates them all; trending is one sorted set.
-Sockets time out after ``?timeout=`` seconds (default 0.25) and commands are never retried,
-so a Redis that is down costs little (wrap the store in ``GuardedStore``).
+Connecting times out after ``?timeout=`` seconds (default 0.25), so a Redis that is down
+costs little (wrap the store in ``GuardedStore``), and commands are never retried. A reply
+may take longer (at least ``REPLY_TIMEOUT``): under load the event loop itself may read a
+prompt reply late, and a false timeout would drop the write.
 """
 
 from __future__ import annotations
@@ -39,12 +41,14 @@ from middleware.stores.base import ItemKind, StoreLimits
 from slots.errors import ConfigurationError
 from slots.profile import Campaign, Profile, TraitValue
 
-__all__ = ["DEFAULT_TIMEOUT", "POOL_WAIT", "RedisStore", "redact_url"]
+__all__ = ["DEFAULT_TIMEOUT", "POOL_WAIT", "REPLY_TIMEOUT", "RedisStore", "redact_url"]
 
 _Args = list[str | int | float]  # what a Lua script's ARGV takes
 
 #: Seconds to connect, and to wait for a reply, unless the URL says ``?timeout=``.
 DEFAULT_TIMEOUT = 0.25
+#: The least time a command waits for its reply (a busy event loop reads replies late).
+REPLY_TIMEOUT = 2.0
 #: Seconds a command waits for a free pooled connection before it fails.
 POOL_WAIT = 2.0
 
@@ -112,7 +116,7 @@ class RedisStore:
             timeout=POOL_WAIT,
             decode_responses=True,
             socket_connect_timeout=timeout,
-            socket_timeout=timeout,
+            socket_timeout=max(timeout, REPLY_TIMEOUT),
             retry=Retry(NoBackoff(), 0),
         )
         self._client = Redis.from_pool(pool)
