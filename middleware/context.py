@@ -52,7 +52,6 @@ class RequestContext:
         sync_providers: Mapping[str, ContextProvider],
         async_providers: Mapping[str, AsyncContextProvider],
         overrides: Mapping[str, Mapping[str, Any]] = _EMPTY,
-        segments: Callable[[Mapping[str, Any]], tuple[str, ...]] | None = None,
     ) -> None:
         self._request = request
         self._now = now
@@ -62,7 +61,6 @@ class RequestContext:
         self._async = async_providers
         self._overrides = overrides
         self._values: dict[str, Mapping[str, Any]] = {}
-        self._segments = segments
         self.attributes = LazyAttributes(self)
 
     @property
@@ -133,14 +131,12 @@ class RequestContext:
                 result = _EMPTY
             self.provide(name, result)
 
-    def segments(self) -> tuple[str, ...]:
-        if self._segments is None:
-            return ()
-        return self._segments(self.attributes)
-
 
 class LazyAttributes(Mapping[str, Any]):
-    """The nested attribute mapping conditions read; each namespace is computed on access."""
+    """The nested attribute mapping conditions read; each namespace is computed on access.
+
+    ``segments`` is deliberately not here: the core works out the segments a slot needs when
+    it decides that slot, after the namespaces they read have been prepared."""
 
     __slots__ = ("_context",)
 
@@ -149,14 +145,14 @@ class LazyAttributes(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         if key == "segments":
-            return list(self._context.segments())
+            raise KeyError(key)
         return self._context.namespace(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key]
+        return default if key == "segments" else self._context.namespace(key)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str)
+        return isinstance(key, str) and key != "segments"
 
     def __iter__(self) -> Iterator[str]:
         return iter(())

@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader
 
+from slots.localtime import DEFAULT_DAYPARTS, parse_dayparts
 from slots.policy import Policy, load_policy
 from slots.profile import Profile
 from slots.render import SlotRenderer
@@ -62,6 +63,10 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.renderer = SlotRenderer(FileSystemLoader([str(path) for path in settings.templates]))
+        dayparts = (
+            DEFAULT_DAYPARTS if settings.dayparts is None else parse_dayparts(settings.dayparts)
+        )
+        self._daypart_names = frozenset(band.name for band in dayparts.bands)
         self.policy_file = PolicyFile(
             settings.policy, loader=self._load_policy, check_interval=settings.policy_check_interval
         )
@@ -71,11 +76,10 @@ class Engine:
         ).digest()
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.item_routes = ItemRoutes(settings.item_routes)
-        dayparts = {} if settings.dayparts is None else {"dayparts": _dayparts(settings.dayparts)}
         self.sync_providers: dict[str, ContextProvider] = {
             "device": DeviceProvider(),
             "geo": GeoProvider(database=settings.geoip_db, loopback_alias=settings.loopback_alias),
-            "time": TimeProvider(default_zone=settings.default_timezone, **dayparts),
+            "time": TimeProvider(default_zone=settings.default_timezone, dayparts=dayparts),
             "visit": VisitProvider(),
             "page": ItemPageProvider(PageProvider(), self.item_routes),
         }
@@ -97,6 +101,7 @@ class Engine:
             filename=filename,
             template_exists=self.renderer.exists,
             check_template=self.renderer.check,
+            daypart_names=self._daypart_names,
         )
 
     @property
@@ -132,7 +137,6 @@ class Engine:
             sync_providers=self.sync_providers,
             async_providers=self.async_providers,
             overrides=overrides or {},
-            segments=policy.matching_segments,
         )
         visitor = None
         if not preview and allows_storage(request, self.settings.consent):
@@ -188,9 +192,3 @@ class Engine:
             if close is not None:
                 await close()
         await self.store.close()
-
-
-def _dayparts(value: Mapping[str, Sequence[int]]) -> Any:
-    from slots.localtime import parse_dayparts
-
-    return parse_dayparts(value)
