@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,11 @@ class _Snapshot:
             self._entries = {}
             self._expires = now + self._ttl
         return self._entries
+
+    def forget(self, keys: Iterable[Any]) -> None:
+        """Drop entries this process just made stale (other processes wait for the ttl)."""
+        for key in keys:
+            self._entries.pop(key, None)
 
 
 class Recommender:
@@ -215,6 +220,7 @@ class Recommender:
             await store.add_trending(item_id, weight=self._view_weight, now=now)
         except BACKEND_ERRORS:  # statistics are best-effort: the page is already served
             logger.warning("recording a view of %r failed", item_id, exc_info=True)
+        self._forget("viewed", (item_id, *window))
 
     async def record_purchase(
         self, visitor_id: str, *, item_ids: Sequence[str], profile: Profile | None, now: datetime
@@ -237,3 +243,9 @@ class Recommender:
                 await store.add_trending(item_id, weight=self._purchase_weight, now=now)
         except BACKEND_ERRORS:  # statistics are best-effort: the purchase itself went through
             logger.warning("recording a purchase of %d items failed", len(basket), exc_info=True)
+        self._forget("bought", (*basket, *earlier))
+
+    def _forget(self, kind: ItemKind, item_ids: Iterable[str]) -> None:
+        # So that a page right after a purchase shows what it taught (read your writes).
+        if self._cache is not None:
+            self._cache.forget((kind, item_id) for item_id in item_ids)
