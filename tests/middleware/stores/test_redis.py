@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from middleware.stores import RedisStore
-from middleware.stores.redis import redact_url
+from middleware.stores.redis import REPLY_TIMEOUT, redact_url
 from slots.errors import ConfigurationError
 from tests.middleware.stores import _workers
 from tests.middleware.stores.conftest import GAP, NOW
@@ -52,14 +52,14 @@ async def test_redis_store_links_expire_with_retention(redis_url: str) -> None:
 
 
 def test_redis_store_takes_its_timeout_from_the_url() -> None:
-    store = RedisStore("redis://127.0.0.1:6379/3?timeout=1.5&max_connections=7")
+    store = RedisStore("redis://127.0.0.1:6379/3?timeout=0.5&max_connections=7")
     kwargs = store._client.connection_pool.connection_kwargs
-    assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"], kwargs["db"]) == (
-        1.5,
-        1.5,
-        3,
-    )
+    assert (kwargs["socket_connect_timeout"], kwargs["db"]) == (0.5, 3)
+    # Replies get at least REPLY_TIMEOUT: a busy loop reads prompt replies late.
+    assert kwargs["socket_timeout"] == REPLY_TIMEOUT
     assert store._client.connection_pool.max_connections == 7
+    slow = RedisStore("redis://127.0.0.1:6379/3?timeout=5")
+    assert slow._client.connection_pool.connection_kwargs["socket_timeout"] == 5
 
 
 @pytest.mark.parametrize("timeout", ["0", "-1", "soon"])
