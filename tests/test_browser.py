@@ -181,3 +181,30 @@ def test_browser_renders_the_matrix(demo: str, tmp_path: Path) -> None:
     ):
         assert f'<li class="matched">rule {rule} matched' in dom
     _screenshot(url, tmp_path / "matrix-shot", "matrix.png", "1600,1700")
+
+
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_browser_phone_and_desktop_see_different_heroes(demo: str, tmp_path: Path) -> None:
+    """The spine's promise, in a real browser against uvicorn: the demo shows a phone and a
+    desktop browser different heroes (the policy's on-the-go rule), with no script."""
+    phone = _browse(demo + "/", tmp_path / "phone", "--dump-dom", f"--user-agent={PHONE}")
+    desktop = _browse(demo + "/", tmp_path / "desktop", "--dump-dom", "--window-size=1280,900")
+    assert _SCRIPT.search(phone) is None and _SCRIPT.search(desktop) is None
+    assert _hero_title(phone) == "Pet essentials in a few taps"
+    assert _hero_title(desktop) != _hero_title(phone)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, size, agent in (
+        ("home-phone.png", "390,844", [f"--user-agent={PHONE}"]),
+        ("home-desktop.png", "1280,900", []),
+    ):
+        target = ARTIFACTS / name
+        target.unlink(missing_ok=True)
+        _browse(
+            demo + "/", tmp_path / name, f"--screenshot={target}", f"--window-size={size}", *agent
+        )
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
