@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
 
     report = commands.add_parser(
-        "report", help="exposures and conversions of the policy's experiments"
+        "report", help="how often each experiment variant was shown"
     )
     report.add_argument("policy")
     report.add_argument("--store", default="sqlite:///cheers.db")
