@@ -141,12 +141,9 @@ class Engine:
         visitor = None
         if not preview and allows_storage(request, self.settings.consent):
             visitor = self.cookie.read(request.headers.get("cookie"), now=instant.timestamp())
-        personalization = Personalization(
+        return Personalization(
             self, context=context, policy=policy, visitor=visitor, profile=profile, preview=preview
         )
-        if visitor is not None and personalization.is_bot:
-            personalization.visitor = None  # bots never create profiles or get cookies
-        return personalization
 
     def person_hash(self, user_key: str) -> str:
         """A keyed hash of the app's user key: the store never sees the key itself."""

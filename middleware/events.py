@@ -60,7 +60,7 @@ async def record_request(
     route, as a view of that item).
     """
     visitor = personalization.visitor
-    if visitor is None or personalization.preview:
+    if visitor is None or not personalization.remembers:
         return
     engine = personalization.engine
     store = engine.store

@@ -69,6 +69,12 @@ class Personalization:
         return self.visitor.id if self.visitor is not None else None
 
     @property
+    def remembers(self) -> bool:
+        """Whether anything about this request may be stored or a cookie set: consent was
+        given, it is not a preview, and it is not a bot (bots never create profiles)."""
+        return self.visitor is not None and not self.preview and not self.is_bot
+
+    @property
     def now(self) -> datetime:
         return self.context.now
 
@@ -95,7 +101,7 @@ class Personalization:
         """The stored profile as it was before this request (loaded once)."""
         if not self._profile_loaded:
             self._profile_loaded = True
-            if self.visitor is not None and not self.visitor.is_new:
+            if self.visitor is not None and not self.visitor.is_new and self.remembers:
                 self._profile = await self.engine.store.load_profile(self.visitor.id)
         return self._profile
 
@@ -238,11 +244,11 @@ class Personalization:
         return self.engine.item_routes.item_for(self.context.request.path)
 
     def track(self, event: str, *, items: Sequence[str] = ()) -> None:
-        if self.visitor is not None and not self.preview:
+        if self.remembers:
             self.events.track(event, items)
 
     def set_traits(self, traits: Mapping[str, TraitValue]) -> None:
-        if self.visitor is not None and not self.preview:
+        if self.remembers:
             self.events.traits.update(traits)
 
     def switch_visitor(self, visitor_id: str, *, is_new: bool) -> None:

@@ -80,7 +80,6 @@ class SlotResponder:
             and not encoded
             and self.status not in _NO_BODY_STATUSES
             and not self._is_head
-            and self._personalization.personalizes
             and is_ascii_compatible(encoding)
         )
         if (self.is_page and not encoded) or self._personalization.cookie_changed:
@@ -101,6 +100,8 @@ class SlotResponder:
         personalization = self._personalization
         visitor = personalization.visitor
         if visitor is None or not (visitor.needs_cookie or personalization.cookie_changed):
+            return
+        if not personalization.remembers:
             return
         engine = personalization.engine
         secure = engine.is_secure(personalization.context.request)

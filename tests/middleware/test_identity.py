@@ -38,7 +38,8 @@ def test_visitor_cookie_round_trip_recognises_visitor() -> None:
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # tampered signature
+        # a tampered signature (a middle character: the last one carries padding bits)
+        lambda token: token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:],
         lambda token: "f" * 32 + token[32:],  # another id under the same signature
         lambda token: "garbage",
         lambda token: "",
