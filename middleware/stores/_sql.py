@@ -1,14 +1,21 @@
-"""The SQL of the SQLite store: its schema and one statement per update.
+"""The SQL of the SQLite store: its schema, its statements, and the work that runs several.
 
-Times are whole microseconds since 1970 (UTC) except ``caps.expires``, which is in seconds
-of the store's clock. Lists (``viewed``, ``purchased``, ``oos``) order their items by
-``seq``, highest newest. Every child row of a profile goes with it (ON DELETE CASCADE).
+Functions take the connection to use; which thread runs them is ``sqlite.py``'s business.
+Times are whole microseconds since 1970 (UTC), but ``caps.expires`` is in seconds of the
+store's clock. Lists order their items by ``seq``, highest newest. Every child row of a
+profile goes with it (ON DELETE CASCADE).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+import time
+from collections.abc import Mapping, Sequence
+
+from middleware.stores._codec import decode_campaign, decode_trait, from_micros, log_add, unique
+from middleware.stores.base import StoreLimits
+from slots.profile import Profile
 
 __all__ = [
     "ADD_TRENDING",
@@ -22,27 +29,23 @@ __all__ = [
     "INCREMENT_CAP",
     "ITEM_COUNTS",
     "LINK_PERSON",
-    "LOAD_CAPS",
-    "LOAD_COUNTS",
-    "LOAD_LISTS",
-    "LOAD_PROFILE",
-    "LOAD_TRAITS",
-    "MERGE_LIST",
-    "MERGE_PROFILE",
-    "MERGE_REST",
-    "NEIGHBOURS",
     "PURGE_PERSONS",
     "PURGE_PROFILES",
-    "PUSH",
     "RECORD_EXPOSURE",
     "RECORD_VISIT",
     "SCHEMA",
     "SET_TRAIT",
-    "SOURCE_IS_NEWER",
     "TRENDING",
-    "TRIM",
+    "is_busy",
     "json_list",
+    "merge",
+    "open_reader",
+    "open_writer",
+    "push",
+    "read_neighbours",
+    "read_profile",
 ]
+
 
 SCHEMA = """
 BEGIN IMMEDIATE;
@@ -120,14 +123,24 @@ COMMIT;
 """
 
 # -- profiles ---------------------------------------------------------------------------
-LOAD_PROFILE = """
-SELECT first_seen, last_seen, visits, page_views, campaign, first_referrer
+# The whole profile in one row of one statement: one snapshot with no transaction, and
+# SQLite builds each part as JSON (a list newest first, or an object) at C speed. An
+# ORDER BY subquery under an aggregate is never flattened, so the lists keep its order.
+_LOAD_PROFILE = """
+SELECT first_seen, last_seen, visits, page_views, campaign, first_referrer,
+    (SELECT json_group_array(item_id) FROM (SELECT item_id FROM lists
+        WHERE visitor_id = :v AND list = 'viewed' ORDER BY seq DESC)),
+    (SELECT json_group_array(item_id) FROM (SELECT item_id FROM lists
+        WHERE visitor_id = :v AND list = 'purchased' ORDER BY seq DESC)),
+    (SELECT json_group_array(item_id) FROM (SELECT item_id FROM lists
+        WHERE visitor_id = :v AND list = 'oos' ORDER BY seq DESC)),
+    (SELECT json_group_object(name, n) FROM counts WHERE visitor_id = :v AND counter = 'views'),
+    (SELECT json_group_object(name, n) FROM counts
+        WHERE visitor_id = :v AND counter = 'categories'),
+    (SELECT json_group_object(name, value) FROM traits WHERE visitor_id = :v),
+    (SELECT json_group_object(key, n) FROM caps WHERE visitor_id = :v AND expires > :now)
 FROM profiles WHERE visitor_id = :v
 """
-LOAD_LISTS = "SELECT list, item_id FROM lists WHERE visitor_id = :v ORDER BY list, seq DESC"
-LOAD_COUNTS = "SELECT counter, name, n FROM counts WHERE visitor_id = :v"
-LOAD_TRAITS = "SELECT name, value FROM traits WHERE visitor_id = :v"
-LOAD_CAPS = "SELECT key, n FROM caps WHERE visitor_id = :v AND expires > :now"
 
 # Every SET expression reads the row as it was before the statement, so the visit test and
 # the new last_seen do not see each other.
@@ -150,13 +163,13 @@ INSERT INTO profiles (visitor_id, touched) VALUES (:v, :now)
 ON CONFLICT (visitor_id) DO UPDATE SET
     touched = coalesce(max(touched, excluded.touched), touched, excluded.touched)
 """
-PUSH = """
+_PUSH = """
 INSERT INTO lists (visitor_id, list, item_id, seq)
 VALUES (:v, :list, :item,
         (SELECT coalesce(max(seq), 0) + 1 FROM lists WHERE visitor_id = :v AND list = :list))
 ON CONFLICT (visitor_id, list, item_id) DO UPDATE SET seq = excluded.seq
 """
-TRIM = """
+_TRIM = """
 DELETE FROM lists WHERE visitor_id = :v AND list = :list AND seq <= (
     SELECT seq FROM lists WHERE visitor_id = :v AND list = :list
     ORDER BY seq DESC LIMIT 1 OFFSET :bound)
@@ -191,12 +204,12 @@ DELETE FROM persons WHERE visitor_id IN (
 PURGE_PROFILES = "DELETE FROM profiles WHERE coalesce(last_seen, touched, 0) < :cutoff"
 
 # -- merging one profile into another ---------------------------------------------------
-SOURCE_IS_NEWER = """
+_SOURCE_IS_NEWER = """
 SELECT coalesce(s.last_seen > t.last_seen, s.last_seen IS NOT NULL)
 FROM profiles AS s LEFT JOIN profiles AS t ON t.visitor_id = :t
 WHERE s.visitor_id = :s
 """
-MERGE_PROFILE = """
+_MERGE_PROFILE = """
 INSERT INTO profiles (visitor_id, first_seen, last_seen, touched, visits, page_views,
                       campaign, first_referrer)
 SELECT :t, first_seen, last_seen, touched, visits, page_views, campaign, first_referrer
@@ -212,7 +225,7 @@ ON CONFLICT (visitor_id) DO UPDATE SET
 """
 # The source's items are shifted above the target's (source seen more recently) or below
 # them; an item in both keeps the newer position.
-MERGE_LIST = """
+_MERGE_LIST = """
 INSERT INTO lists (visitor_id, list, item_id, seq)
 SELECT :t, list, item_id, seq + CASE WHEN :first
     THEN (SELECT coalesce(max(seq), 0) FROM lists WHERE visitor_id = :t AND list = :list)
@@ -222,7 +235,7 @@ SELECT :t, list, item_id, seq + CASE WHEN :first
 FROM lists WHERE visitor_id = :s AND list = :list
 ON CONFLICT (visitor_id, list, item_id) DO UPDATE SET seq = max(seq, excluded.seq)
 """
-MERGE_REST = (
+_MERGE_REST = (
     """INSERT INTO counts (visitor_id, counter, name, n)
     SELECT :t, counter, name, n FROM counts WHERE visitor_id = :s
     ON CONFLICT (visitor_id, counter, name) DO UPDATE SET n = n + excluded.n""",
@@ -247,10 +260,16 @@ COUNT_PAIR = """
 INSERT INTO pairs (kind, a, b, n) VALUES (?, ?, ?, 1)
 ON CONFLICT (kind, a, b) DO UPDATE SET n = n + 1
 """
-NEIGHBOURS = "SELECT b, n FROM pairs WHERE kind = ? AND a = ? ORDER BY n DESC LIMIT ?"
+# Per item (in the order given), its top pairs as a JSON object, highest count first.
+_NEIGHBOURS = """
+SELECT value, (SELECT json_group_object(b, n) FROM (SELECT b, n FROM pairs
+    WHERE kind = :kind AND a = value ORDER BY n DESC LIMIT :limit))
+FROM json_each(:ids)
+"""
+# Every item asked for, in order, with 0 for those never counted.
 ITEM_COUNTS = """
-SELECT item_id, n FROM item_counts
-WHERE kind = :kind AND item_id IN (SELECT value FROM json_each(:ids))
+SELECT value, coalesce((SELECT n FROM item_counts WHERE kind = :kind AND item_id = value), 0)
+FROM json_each(:ids)
 """
 ADD_TRENDING = """
 INSERT INTO trending (item_id, score) VALUES (?, ?)
@@ -268,3 +287,112 @@ EXPOSURES = "SELECT variant, exposed, converted FROM exposures WHERE experiment 
 def json_list(items: Sequence[str]) -> str:
     """A parameter for ``json_each``: a whole list bound as one value."""
     return json.dumps(list(items))
+
+
+# -- opening, and work of several statements -------------------------------------------
+# SQLite's JSON has no leading whitespace, so ``raw_decode`` (a third of ``json.loads``).
+_JSON = json.JSONDecoder()
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """The file was locked (SQLITE_BUSY or SQLITE_LOCKED, extended codes included)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def open_writer(path: str, *, busy_timeout: float) -> sqlite3.Connection:
+    """A connection that may write: WAL, the schema, the function trending needs."""
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    try:
+        _use_wal(conn, deadline=time.monotonic() + busy_timeout)
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; no fsync per commit
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.create_function("cheers_log_add", 2, log_add, deterministic=True)
+        conn.executescript(SCHEMA)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_reader(path: str, *, busy_timeout: float) -> sqlite3.Connection:
+    """A connection that only reads (and that the thread closing the store may close)."""
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _use_wal(conn: sqlite3.Connection, *, deadline: float) -> None:
+    # Switching to WAL fails at once, without the busy handler, while another process
+    # switches the same new file; so retry until ``deadline`` (``time.monotonic``).
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
+
+
+def read_profile(conn: sqlite3.Connection, visitor_id: str, *, now: float) -> Profile | None:
+    row = conn.execute(_LOAD_PROFILE, {"v": visitor_id, "now": now}).fetchone()
+    if row is None:
+        return None
+    first_seen, last_seen, visits, page_views, campaign, first_referrer = row[:6]
+    viewed, purchased, oos, views, categories, traits, caps = (
+        _JSON.raw_decode(text)[0] for text in row[6:]
+    )
+    return Profile(
+        visitor_id=visitor_id,
+        first_seen=None if first_seen is None else from_micros(first_seen),
+        last_seen=None if last_seen is None else from_micros(last_seen),
+        visits=visits,
+        page_views=page_views,
+        viewed=tuple(viewed),
+        views=views,
+        categories=categories,
+        purchased=tuple(purchased),
+        traits={name: decode_trait(value) for name, value in traits.items()},
+        campaign=None if campaign is None else decode_campaign(campaign),
+        first_referrer=first_referrer,
+        caps=caps,
+        seen_out_of_stock=tuple(oos),
+    )
+
+
+def read_neighbours(
+    conn: sqlite3.Connection, kind: str, item_ids: Sequence[str], *, limit: int
+) -> dict[str, Mapping[str, float]]:
+    """Each item's top ``limit`` pairs; ``item_ids`` must hold no repeats."""
+    params = {"kind": kind, "ids": json_list(item_ids), "limit": limit}
+    return {
+        item_id: {b: float(n) for b, n in _JSON.raw_decode(pairs)[0].items()}
+        for item_id, pairs in conn.execute(_NEIGHBOURS, params)
+    }
+
+
+def push(
+    conn: sqlite3.Connection, visitor_id: str, *, name: str, items: Sequence[str], bound: int
+) -> None:
+    """Put ``items`` (in their order) at the front of a list, without repeats, bounded."""
+    rows = [{"v": visitor_id, "list": name, "item": item} for item in reversed(unique(items))]
+    conn.executemany(_PUSH, rows)
+    conn.execute(_TRIM, {"v": visitor_id, "list": name, "bound": bound})
+
+
+def merge(conn: sqlite3.Connection, ids: Mapping[str, object], *, limits: StoreLimits) -> None:
+    """Fold profile ``ids["s"]`` into ``ids["t"]`` (``ids["now"]``: the cap clock's time);
+    run it inside a write transaction."""
+    row = conn.execute(_SOURCE_IS_NEWER, ids).fetchone()
+    if row is None:  # no source profile: nothing to fold in
+        return
+    conn.execute(_MERGE_PROFILE, ids)
+    bounds = {"viewed": limits.recent_items, "purchased": limits.purchased_items}
+    for name, bound in {**bounds, "oos": limits.recent_items}.items():
+        conn.execute(_MERGE_LIST, {**ids, "list": name, "first": row[0]})
+        conn.execute(_TRIM, {"v": ids["t"], "list": name, "bound": bound})
+    for statement in _MERGE_REST:
+        conn.execute(statement, ids)

@@ -1,36 +1,40 @@
 """The SQLite store: one file in WAL mode, the embedded default (``sqlite:///cheers.db``).
 
-Every update is a single UPSERT (``... ON CONFLICT DO UPDATE SET n = n + 1``) or a short
-``BEGIN IMMEDIATE`` transaction of them, so processes sharing the file never lose an
-update; a writer that finds the file locked waits up to ``busy_timeout``. Statements run on
-one dedicated thread per store, which owns the connection, so the event loop never waits on
-the disk (``threads="pool"`` uses ``asyncio.to_thread`` with a connection per worker thread
-instead; ``benchmarks/stores.py`` compares the two). The schema is created on first use.
-``retention`` is not applied on its own: run :meth:`SQLiteStore.purge` from a scheduled job.
+Reads run inline on the event loop, on a ``query_only`` connection per thread: a WAL reader
+never waits for the writer, and a read costs less than a round trip to a thread. In the
+rare moment the file is locked for readers (another process recovering a crashed WAL), a
+read waits at most 2 ms, then reruns on the writer thread, which waits up to
+``busy_timeout``: it neither fails nor trips a GuardedStore. (On a cold disk cache, a read
+waits for the disk on the loop.)
+
+Writes run on one thread per store. The writes queued in one loop iteration, or while the
+thread applies the previous batch, commit together in one ``BEGIN IMMEDIATE`` transaction
+(at most 256), each in its own SAVEPOINT: a write that fails is undone alone and only its
+caller gets the error. Callers resume after the commit, so their next read sees it. Every
+update is an UPSERT (``n = n + 1``), so processes sharing the file never lose one; a batch
+that finds the file locked waits up to ``busy_timeout``, then fails. The schema is created
+on first use; run :meth:`SQLiteStore.purge` from a scheduled job to apply ``retention``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Any, TypeVar, cast
 
 from middleware.stores import _sql as sql
 from middleware.stores._codec import (
     DEFAULT_LIMITS,
-    decode_campaign,
-    decode_trait,
     encode_campaign,
     encode_trait,
-    from_micros,
-    log_add,
     log_weight,
     score_at,
     to_micros,
@@ -39,27 +43,144 @@ from middleware.stores._codec import (
 from middleware.stores.base import ItemKind, StoreLimits
 from slots.profile import Campaign, Profile, TraitValue
 
-__all__ = ["SQLiteStore", "ThreadMode"]
-
-#: ``dedicated``: one thread and one connection per store. ``pool``: asyncio's default
-#: executor, with one connection per worker thread.
-ThreadMode = Literal["dedicated", "pool"]
+__all__ = ["SQLiteStore"]
 
 _T = TypeVar("_T")
-_LISTS = ("viewed", "purchased", "oos")
+_Work = Callable[[sqlite3.Connection], _T]
+
+#: Seconds a read on the event loop waits for a lock before it moves to the writer thread.
+_READ_BUSY_TIMEOUT = 0.002
+#: The most writes in one transaction, so that no batch holds the write lock for long.
+_MAX_BATCH = 256
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-    """A transaction; IMMEDIATE takes the write lock up front, so it can wait for it
-    (a deferred one that later needs to write fails at once when another process wrote)."""
-    conn.execute(f"BEGIN {mode}")
-    with conn:  # commits, or rolls back on an exception
-        yield conn
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """What one write of a batch raised: its caller gets it; the rest of the batch commits."""
+
+    error: Exception
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    work: _Work[object]
+    future: asyncio.Future[Any]
+
+
+def _attempt(conn: sqlite3.Connection, work: _Work[object]) -> object:
+    """Run one write in its own SAVEPOINT, so that a failure undoes that write alone."""
+    conn.execute("SAVEPOINT cheers_write")
+    try:
+        result = work(conn)
+    except Exception as error:
+        if not conn.in_transaction:  # SQLite rolled back the whole batch (disk full, I/O)
+            raise
+        conn.execute("ROLLBACK TO cheers_write")
+        conn.execute("RELEASE cheers_write")
+        return _Failure(error)
+    conn.execute("RELEASE cheers_write")
+    return result
+
+
+class _Writer:
+    """The thread that owns the write connection and applies writes in batches (``_apply``
+    and ``connection`` run on that thread; the rest on the event loop's)."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[_Job] = []
+        self._busy = False  # a flush is scheduled or a batch is on the thread
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def connection(self) -> sqlite3.Connection:
+        """The write connection; call only on the writer thread."""
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="cheers-sqlite")
+        return self._executor
+
+    async def run(self, work: _Work[_T]) -> _T:
+        """Run ``work`` on the writer thread on its own, outside any batch."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread(), lambda: work(self.connection()))
+
+    def submit(self, work: _Work[object]) -> asyncio.Future[Any]:
+        """Queue a write for the next batch; the future resolves once the batch commits."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._busy and self._loop is not None and not self._loop.is_closed():
+                raise RuntimeError(
+                    "this SQLiteStore is busy on another event loop; open one store per loop"
+                )
+            self._loop, self._pending, self._busy = loop, [], False
+        future = loop.create_future()
+        self._pending.append(_Job(work, future))
+        if not self._busy:
+            self._busy = True
+            # Next iteration: every task runnable now queues its writes into this batch first.
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        self._pending = [job for job in self._pending if not job.future.cancelled()]
+        if not self._pending:
+            self._busy = False
+            return
+        jobs, self._pending = self._pending[:_MAX_BATCH], self._pending[_MAX_BATCH:]
+        try:
+            self._thread().submit(self._apply, asyncio.get_running_loop(), jobs)
+        except RuntimeError as error:  # the interpreter is shutting down
+            self._settle(jobs, [_Failure(error)] * len(jobs))
+
+    def _apply(self, loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
+        outcomes: list[object]
+        try:
+            conn = self.connection()
+            conn.execute("BEGIN IMMEDIATE")  # waits for the write lock up to busy_timeout
+            with conn:  # commits, or rolls back on an exception
+                outcomes = [_attempt(conn, job.work) for job in jobs]
+        except Exception as error:  # the batch as a whole: locked, disk full, cannot open
+            outcomes = [_Failure(error)] * len(jobs)
+        try:
+            loop.call_soon_threadsafe(self._settle, jobs, outcomes)
+        except RuntimeError:  # the loop is closed: nobody waits for these any more
+            pass
+
+    def _settle(self, jobs: list[_Job], outcomes: list[object]) -> None:
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if job.future.done():  # its caller was cancelled meanwhile
+                continue
+            if isinstance(outcome, _Failure):
+                job.future.set_exception(outcome.error)
+            else:
+                job.future.set_result(outcome)
+        self._flush()  # the writes queued meanwhile make the next batch
+
+    async def close(self) -> None:
+        """Commit what is queued, then close the connection on its own thread."""
+        if self._busy:
+            with contextlib.suppress(sqlite3.Error):  # a failed batch told its own callers
+                await self.submit(lambda conn: None)
+        if self._conn is not None:
+            await self.run(lambda conn: conn.close())
+            self._conn = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
 
 
 class SQLiteStore:
-    """A :class:`~middleware.stores.base.Store` in one SQLite file."""
+    """A :class:`~middleware.stores.base.Store` in one SQLite file, for one event loop."""
 
     def __init__(
         self,
@@ -69,7 +190,6 @@ class SQLiteStore:
         retention: timedelta = timedelta(days=395),
         trending_half_life: timedelta = timedelta(days=7),
         busy_timeout: float = 5.0,
-        threads: ThreadMode = "dedicated",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.limits = limits
@@ -77,118 +197,54 @@ class SQLiteStore:
         self.path = os.fspath(path)
         self._half_life = trending_half_life
         self.busy_timeout = busy_timeout
-        self._threads = threads
         self._clock = clock  # frequency-cap windows only; every other time is a parameter
-        self._executor: ThreadPoolExecutor | None = None
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._writer = _Writer(lambda: sql.open_writer(self.path, busy_timeout=self.busy_timeout))
+        self._local = threading.local()  # each thread's read connection
+        self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
 
     # -- plumbing -------------------------------------------------------------------------
-    def _connection(self) -> sqlite3.Connection:
+    def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._open()
+            conn = sql.open_reader(self.path, busy_timeout=_READ_BUSY_TIMEOUT)
+            with self._lock:
+                self._readers.append(conn)
             self._local.conn = conn
         return conn
 
-    def _open(self) -> sqlite3.Connection:
-        # Each connection is used only by the thread that opened it; check_same_thread is
-        # off solely so close() can close the pool's connections from the loop's thread.
-        conn = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-        )
+    async def _read(self, work: _Work[_T]) -> _T:
+        """Run ``work`` here, on this thread's read connection; when the file is locked,
+        on the writer thread, which waits for the lock up to ``busy_timeout``."""
+        if not self._writer.is_open:  # the writer creates the file, WAL mode and the schema
+            await self._writer.run(lambda conn: None)
         try:
-            self._use_wal(conn)
-            conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; no fsync per commit
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.create_function("cheers_log_add", 2, log_add, deterministic=True)
-            conn.executescript(sql.SCHEMA)
-        except BaseException:
-            conn.close()
-            raise
-        with self._lock:
-            self._connections.append(conn)
-        return conn
+            return work(self._reader())
+        except sqlite3.OperationalError as error:
+            if not sql.is_busy(error):
+                raise
+        return await self._writer.run(work)
 
-    def _use_wal(self, conn: sqlite3.Connection) -> None:
-        # Switching a new file to WAL fails at once, without the busy handler, while another
-        # process switches it too; so wait here (on a worker thread) up to busy_timeout.
-        deadline = time.monotonic() + self.busy_timeout
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() >= deadline:
-                    raise
-            time.sleep(0.01)
-
-    async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        def job() -> _T:
-            return work(self._connection())
-
-        if self._threads == "pool":
-            return await asyncio.to_thread(job)
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="cheers-sqlite")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
-
-    def _close_connections(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
+    async def _write(self, work: _Work[_T]) -> _T:
+        """Run ``work`` in the writer's next batch; returns after that batch commits."""
+        return cast(_T, await self._writer.submit(work))
 
     async def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:  # close on the owning thread, after any queued work
-            await asyncio.get_running_loop().run_in_executor(executor, self._close_connections)
-            executor.shutdown(wait=False)
-        self._close_connections()
+        """Commit queued writes and close every connection; the store reopens on next use."""
+        await self._writer.close()
+        with self._lock:
+            readers, self._readers = self._readers, []
         self._local = threading.local()
+        for conn in readers:
+            conn.close()
 
     # -- profiles -------------------------------------------------------------------------
     async def load_profile(self, visitor_id: str) -> Profile | None:
         now = self._clock()
-        return await self._run(lambda conn: self._load(conn, visitor_id, now=now))
-
-    def _load(self, conn: sqlite3.Connection, visitor_id: str, *, now: float) -> Profile | None:
-        key = {"v": visitor_id, "now": now}
-        with _transaction(conn, "DEFERRED"):  # one consistent snapshot of all tables
-            row = conn.execute(sql.LOAD_PROFILE, key).fetchone()
-            if row is None:
-                return None
-            lists: dict[str, list[str]] = {name: [] for name in _LISTS}
-            for name, item_id in conn.execute(sql.LOAD_LISTS, key):
-                lists[name].append(item_id)
-            counts: dict[str, dict[str, int]] = {"views": {}, "categories": {}}
-            for counter, name, n in conn.execute(sql.LOAD_COUNTS, key):
-                counts[counter][name] = n
-            traits = {
-                name: decode_trait(value) for name, value in conn.execute(sql.LOAD_TRAITS, key)
-            }
-            caps = dict(conn.execute(sql.LOAD_CAPS, key).fetchall())
-        first_seen, last_seen, visits, page_views, campaign, first_referrer = row
-        return Profile(
-            visitor_id=visitor_id,
-            first_seen=None if first_seen is None else from_micros(first_seen),
-            last_seen=None if last_seen is None else from_micros(last_seen),
-            visits=visits,
-            page_views=page_views,
-            viewed=tuple(lists["viewed"]),
-            views=counts["views"],
-            categories=counts["categories"],
-            purchased=tuple(lists["purchased"]),
-            traits=traits,
-            campaign=None if campaign is None else decode_campaign(campaign),
-            first_referrer=first_referrer,
-            caps=caps,
-            seen_out_of_stock=tuple(lists["oos"]),
-        )
+        return await self._read(lambda conn: sql.read_profile(conn, visitor_id, now=now))
 
     async def record_visit(
         self,
@@ -206,7 +262,7 @@ class SQLiteStore:
             "campaign": None if campaign is None else encode_campaign(campaign),
             "referrer": referrer_host or None,
         }
-        await self._run(lambda conn: conn.execute(sql.RECORD_VISIT, params))
+        await self._write(lambda conn: conn.execute(sql.RECORD_VISIT, params))
 
     async def record_view(
         self, visitor_id: str, *, item_id: str, category: str | None, in_stock: bool, now: datetime
@@ -214,18 +270,17 @@ class SQLiteStore:
         bound = self.limits.recent_items
 
         def work(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
-                _push(conn, visitor_id, name="viewed", items=[item_id], bound=bound)
-                conn.execute(sql.COUNT, {"v": visitor_id, "c": "views", "name": item_id, "by": 1})
-                if category is not None:
-                    conn.execute(
-                        sql.COUNT, {"v": visitor_id, "c": "categories", "name": category, "by": 1}
-                    )
-                if not in_stock:
-                    _push(conn, visitor_id, name="oos", items=[item_id], bound=bound)
+            conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
+            sql.push(conn, visitor_id, name="viewed", items=[item_id], bound=bound)
+            conn.execute(sql.COUNT, {"v": visitor_id, "c": "views", "name": item_id, "by": 1})
+            if category is not None:
+                conn.execute(
+                    sql.COUNT, {"v": visitor_id, "c": "categories", "name": category, "by": 1}
+                )
+            if not in_stock:
+                sql.push(conn, visitor_id, name="oos", items=[item_id], bound=bound)
 
-        await self._run(work)
+        await self._write(work)
 
     async def record_purchase(
         self, visitor_id: str, *, item_ids: Sequence[str], now: datetime
@@ -233,11 +288,10 @@ class SQLiteStore:
         bound = self.limits.purchased_items
 
         def work(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
-                _push(conn, visitor_id, name="purchased", items=item_ids, bound=bound)
+            conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
+            sql.push(conn, visitor_id, name="purchased", items=item_ids, bound=bound)
 
-        await self._run(work)
+        await self._write(work)
 
     async def set_traits(
         self, visitor_id: str, traits: Mapping[str, TraitValue], *, now: datetime
@@ -248,125 +302,83 @@ class SQLiteStore:
         ]
 
         def work(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
-                conn.executemany(sql.SET_TRAIT, rows)
+            conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": to_micros(now)})
+            conn.executemany(sql.SET_TRAIT, rows)
 
-        await self._run(work)
+        await self._write(work)
 
     async def increment_cap(self, visitor_id: str, key: str, *, ttl: timedelta) -> int:
         params = {"v": visitor_id, "key": key, "now": self._clock(), "ttl": ttl.total_seconds()}
 
         def work(conn: sqlite3.Connection) -> int:
-            with _transaction(conn):
-                conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": None})
-                ((count,),) = conn.execute(sql.INCREMENT_CAP, params).fetchall()
+            conn.execute(sql.ENSURE_PROFILE, {"v": visitor_id, "now": None})
+            ((count,),) = conn.execute(sql.INCREMENT_CAP, params).fetchall()
             return int(count)
 
-        return await self._run(work)
+        return await self._write(work)
 
     async def link_person(self, key_hash: str, visitor_id: str) -> str:
         def work(conn: sqlite3.Connection) -> str:
             ((linked,),) = conn.execute(sql.LINK_PERSON, (key_hash, visitor_id)).fetchall()
             return str(linked)
 
-        return await self._run(work)
+        return await self._write(work)
 
     async def merge_profiles(self, source_id: str, target_id: str) -> None:
-        if source_id != target_id:
-            await self._run(
-                lambda conn: self._merge(conn, source_id=source_id, target_id=target_id)
-            )
-
-    def _merge(self, conn: sqlite3.Connection, *, source_id: str, target_id: str) -> None:
+        if source_id == target_id:
+            return
         ids = {"s": source_id, "t": target_id, "now": self._clock()}
-        limits = self.limits
-        bounds = {
-            "viewed": limits.recent_items,
-            "purchased": limits.purchased_items,
-            "oos": limits.recent_items,
-        }
-        with _transaction(conn):
-            row = conn.execute(sql.SOURCE_IS_NEWER, ids).fetchone()
-            if row is None:  # no source profile: nothing to fold in
-                return
-            conn.execute(sql.MERGE_PROFILE, ids)
-            for name, bound in bounds.items():
-                conn.execute(sql.MERGE_LIST, {**ids, "list": name, "first": row[0]})
-                _trim(conn, target_id, name=name, bound=bound)
-            for statement in sql.MERGE_REST:
-                conn.execute(statement, ids)
+        await self._write(lambda conn: sql.merge(conn, ids, limits=self.limits))
 
     async def forget(self, visitor_id: str) -> bool:
         def work(conn: sqlite3.Connection) -> bool:
-            with _transaction(conn):
-                links = conn.execute(sql.FORGET_PERSONS, (visitor_id,)).rowcount
-                rows = conn.execute(sql.FORGET_PROFILE, (visitor_id,)).rowcount
+            links = conn.execute(sql.FORGET_PERSONS, (visitor_id,)).rowcount
+            rows = conn.execute(sql.FORGET_PROFILE, (visitor_id,)).rowcount
             return links + rows > 0
 
-        return await self._run(work)
+        return await self._write(work)
 
     async def purge(self, *, older_than: datetime) -> int:
         cutoff = {"cutoff": to_micros(older_than)}
 
         def work(conn: sqlite3.Connection) -> int:
-            with _transaction(conn):
-                conn.execute(sql.PURGE_PERSONS, cutoff)
-                return conn.execute(sql.PURGE_PROFILES, cutoff).rowcount
+            conn.execute(sql.PURGE_PERSONS, cutoff)
+            return conn.execute(sql.PURGE_PROFILES, cutoff).rowcount
 
-        return await self._run(work)
+        return await self._write(work)
 
     # -- item statistics shared by all visitors --------------------------------------------
     async def add_cooccurrence(
         self, kind: ItemKind, *, item_id: str, others: Sequence[str], now: datetime
     ) -> None:
-        pairs = [other for other in unique(others) if other != item_id]
-        rows = [(kind, item_id, other) for other in pairs] + [
-            (kind, other, item_id) for other in pairs
-        ]
+        pairs = [(item_id, other) for other in unique(others) if other != item_id]
+        rows = [(kind, a, b) for pair in pairs for a, b in (pair, pair[::-1])]
 
         def work(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.execute(sql.COUNT_ITEM, (kind, item_id))
-                conn.executemany(sql.COUNT_PAIR, rows)
+            conn.execute(sql.COUNT_ITEM, (kind, item_id))
+            conn.executemany(sql.COUNT_PAIR, rows)
 
-        await self._run(work)
+        await self._write(work)
 
     async def neighbours(
         self, kind: ItemKind, item_ids: Sequence[str]
     ) -> Mapping[str, Mapping[str, float]]:
-        limit = self.limits.neighbours
-
-        def work(conn: sqlite3.Connection) -> dict[str, Mapping[str, float]]:
-            with _transaction(conn, "DEFERRED"):
-                return {
-                    item_id: {
-                        b: float(n) for b, n in conn.execute(sql.NEIGHBOURS, (kind, item_id, limit))
-                    }
-                    for item_id in unique(item_ids)
-                }
-
-        return await self._run(work)
+        wanted, limit = unique(item_ids), self.limits.neighbours
+        return await self._read(lambda conn: sql.read_neighbours(conn, kind, wanted, limit=limit))
 
     async def item_counts(self, kind: ItemKind, item_ids: Sequence[str]) -> Mapping[str, float]:
-        wanted = unique(item_ids)
-
-        def work(conn: sqlite3.Connection) -> dict[str, float]:
-            found = dict(
-                conn.execute(sql.ITEM_COUNTS, {"kind": kind, "ids": sql.json_list(wanted)})
-            )
-            return {item_id: float(found.get(item_id, 0)) for item_id in wanted}
-
-        return await self._run(work)
+        params = {"kind": kind, "ids": sql.json_list(unique(item_ids))}
+        rows = await self._read(lambda conn: conn.execute(sql.ITEM_COUNTS, params).fetchall())
+        return {item_id: float(n) for item_id, n in rows}
 
     async def add_trending(self, item_id: str, *, weight: float, now: datetime) -> None:
         if weight <= 0:  # a log score cannot hold zero or less; such an event adds nothing
             return
         score = log_weight(weight, now=now, half_life=self._half_life)
-        await self._run(lambda conn: conn.execute(sql.ADD_TRENDING, (item_id, score)))
+        await self._write(lambda conn: conn.execute(sql.ADD_TRENDING, (item_id, score)))
 
     async def trending(self, *, limit: int, now: datetime) -> Sequence[tuple[str, float]]:
-        rows = await self._run(lambda conn: conn.execute(sql.TRENDING, (limit,)).fetchall())
+        rows = await self._read(lambda conn: conn.execute(sql.TRENDING, (limit,)).fetchall())
         return [(item, score_at(log, now=now, half_life=self._half_life)) for item, log in rows]
 
     # -- experiments ---------------------------------------------------------------------
@@ -374,21 +386,8 @@ class SQLiteStore:
         self, experiment: str, variant: str, *, converted: bool = False
     ) -> None:
         row = (experiment, variant, int(not converted), int(converted))
-        await self._run(lambda conn: conn.execute(sql.RECORD_EXPOSURE, row))
+        await self._write(lambda conn: conn.execute(sql.RECORD_EXPOSURE, row))
 
     async def exposures(self, experiment: str) -> Mapping[str, tuple[int, int]]:
-        rows = await self._run(lambda conn: conn.execute(sql.EXPOSURES, (experiment,)).fetchall())
+        rows = await self._read(lambda conn: conn.execute(sql.EXPOSURES, (experiment,)).fetchall())
         return {variant: (exposed, converted) for variant, exposed, converted in rows}
-
-
-def _push(
-    conn: sqlite3.Connection, visitor_id: str, *, name: str, items: Sequence[str], bound: int
-) -> None:
-    """Put ``items`` (in their order) at the front of a list, without repeats, bounded."""
-    rows = [{"v": visitor_id, "list": name, "item": item} for item in reversed(unique(items))]
-    conn.executemany(sql.PUSH, rows)
-    _trim(conn, visitor_id, name=name, bound=bound)
-
-
-def _trim(conn: sqlite3.Connection, visitor_id: str, *, name: str, bound: int) -> None:
-    conn.execute(sql.TRIM, {"v": visitor_id, "list": name, "bound": bound})

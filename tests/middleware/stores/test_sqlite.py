@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,12 +64,140 @@ async def test_sqlite_store_reopens_after_close(tmp_path: Path) -> None:
     assert profile is not None and profile.page_views == 2
 
 
-async def test_sqlite_store_pool_threads_lose_no_update(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "cheers.db", threads="pool")
-    await asyncio.gather(*(store.record_visit("v1", now=NOW, session_gap=GAP) for _ in range(100)))
+def _count_batches(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each batch the store's writer applies, in order."""
+    sizes: list[int] = []
+    writer = store._writer
+    apply = writer._apply
+
+    def counting(loop: asyncio.AbstractEventLoop, jobs: list[Any]) -> None:
+        sizes.append(len(jobs))
+        apply(loop, jobs)
+
+    monkeypatch.setattr(writer, "_apply", counting)
+    return sizes
+
+
+async def test_sqlite_store_applies_writes_queued_together_in_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    batches = _count_batches(store, monkeypatch)
+    await asyncio.gather(
+        *(store.record_visit(f"v{n}", now=NOW, session_gap=GAP) for n in range(300)),
+        store.record_view("v0", item_id="a", category="dogs", in_stock=True, now=NOW),
+        store.add_cooccurrence("viewed", item_id="a", others=["b"], now=NOW),
+    )
+    await store.record_visit("v0", now=NOW, session_gap=GAP)
+    profile = await store.load_profile("v0")
+    await store.close()
+    assert batches == [256, 46, 1]  # at most 256 a transaction; then the one awaited alone
+    assert profile is not None and (profile.page_views, profile.viewed) == (2, ("a",))
+
+
+async def test_sqlite_store_a_failing_write_fails_only_its_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    batches = _count_batches(store, monkeypatch)
+    unbindable: Any = object()  # fails the view's last statement, after its others succeeded
+    results = await asyncio.gather(
+        store.record_visit("v1", now=NOW, session_gap=GAP),
+        store.record_view("v2", item_id="a", category=unbindable, in_stock=True, now=NOW),
+        store.record_visit("v3", now=NOW, session_gap=GAP),
+        return_exceptions=True,
+    )
+    profiles = [await store.load_profile(visitor) for visitor in ("v1", "v2", "v3")]
+    await store.close()
+    assert batches == [3]
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], sqlite3.ProgrammingError)
+    assert profiles[1] is None  # its profile row and recent item were rolled back with it
+    assert [p.page_views for p in (profiles[0], profiles[2]) if p is not None] == [1, 1]
+
+
+async def test_sqlite_store_close_commits_the_writes_still_queued(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    queued = [
+        asyncio.create_task(store.record_visit("v1", now=NOW, session_gap=GAP)) for _ in range(3)
+    ]
+    await asyncio.sleep(0)  # the tasks queue their writes; none is committed yet
+    await store.close()
+    assert all(task.done() for task in queued)
+    assert await _page_views(tmp_path / "cheers.db", "v1") == 3
+
+
+async def test_sqlite_store_reads_while_a_write_waits_for_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "cheers.db"
+    store = SQLiteStore(path)
+    await store.record_visit("v1", now=NOW, session_gap=GAP)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    write = asyncio.create_task(store.record_visit("v1", now=NOW, session_gap=GAP))
+    try:
+        # A read queued behind the write on its thread would wait for the lock too.
+        during = await asyncio.wait_for(store.load_profile("v1"), timeout=2)
+        write_was_waiting = not write.done()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await write
+    after = await store.load_profile("v1")
+    await store.close()
+    assert write_was_waiting
+    assert during is not None and during.page_views == 1
+    assert after is not None and after.page_views == 2
+
+
+class _LockedReader:
+    """A read connection that finds the file locked (or failing) on every statement."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        self.statements = 0
+
+    def execute(self, *args: object) -> None:
+        self.statements += 1
+        error = sqlite3.OperationalError("database is locked")
+        error.sqlite_errorcode = self.code
+        raise error
+
+
+async def test_sqlite_store_a_read_that_finds_the_file_locked_reruns_on_the_writer_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    await store.record_visit("v1", now=NOW, session_gap=GAP)
+    await store.add_trending("a", weight=1.0, now=NOW)
+    locked = _LockedReader(sqlite3.SQLITE_BUSY)
+    monkeypatch.setattr(store, "_reader", lambda: locked)
+    profile = await store.load_profile("v1")
+    trending = await store.trending(limit=1, now=NOW)
+    await store.close()
+    assert locked.statements == 2  # each read tried inline first
+    assert profile is not None and profile.page_views == 1
+    assert [item for item, _ in trending] == ["a"]
+
+
+async def test_sqlite_store_a_read_that_fails_otherwise_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    await store.record_visit("v1", now=NOW, session_gap=GAP)
+    monkeypatch.setattr(store, "_reader", lambda: _LockedReader(sqlite3.SQLITE_IOERR))
+    with pytest.raises(sqlite3.OperationalError):
+        await store.load_profile("v1")
+    await store.close()
+
+
+async def test_sqlite_store_reads_cannot_write(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "cheers.db")
+    await store.record_visit("v1", now=NOW, session_gap=GAP)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await store._read(lambda conn: conn.execute("DELETE FROM profiles"))
     profile = await store.load_profile("v1")
     await store.close()
-    assert profile is not None and profile.page_views == 100
+    assert profile is not None
 
 
 async def test_sqlite_store_purge_removes_every_row_of_the_visitor(tmp_path: Path) -> None:
@@ -89,19 +218,28 @@ async def test_sqlite_store_purge_removes_every_row_of_the_visitor(tmp_path: Pat
     assert counts == [0, 0, 0, 0]
 
 
-async def test_sqlite_store_raises_when_the_file_stays_locked(tmp_path: Path) -> None:
+async def test_sqlite_store_fails_every_write_of_a_batch_when_the_file_stays_locked(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "cheers.db"
     store = SQLiteStore(path, busy_timeout=0.05)
     await store.record_visit("v1", now=NOW, session_gap=GAP)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            await store.record_visit("v1", now=NOW, session_gap=GAP)
+        results = await asyncio.gather(
+            store.record_visit("v1", now=NOW, session_gap=GAP),
+            store.record_exposure("spring", "bold"),
+            return_exceptions=True,
+        )
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+    await store.record_visit("v1", now=NOW, session_gap=GAP)  # and carries on afterwards
+    profile = await store.load_profile("v1")
     await store.close()
+    assert all(isinstance(r, sqlite3.OperationalError) and "locked" in str(r) for r in results)
+    assert profile is not None and profile.page_views == 2
 
 
 def test_sqlite_store_counts_every_visit_from_two_processes(tmp_path: Path) -> None:
