@@ -33,15 +33,18 @@ class SlotFiller(Protocol):
 def slot_element(
     name: str, inner: str, *, tag: str = _DEFAULT_TAG, attributes: Mapping[str, Any] | None = None
 ) -> Markup:
-    """The tagged element ``<tag data-slot="name" ...>inner</tag>`` with escaped attributes."""
+    """The tagged element ``<tag data-slot="name" ...>inner</tag>`` with escaped attributes.
+
+    ``inner`` is HTML already (the page's own default, or a sandboxed render)."""
     parts = [f'<{tag} data-slot="{escape(name)}"']
-    for key, value in (attributes or {}).items():
-        if value is None or value is False:
-            continue
-        html_name = key.rstrip("_").replace("_", "-")
-        parts.append(f" {html_name}" if value is True else f' {html_name}="{escape(value)}"')
-    # ``inner`` is HTML already: the page's own default or a sandboxed render.
-    return Markup("".join(parts) + ">") + Markup(inner) + Markup(f"</{tag}>")
+    if attributes:
+        for key, value in attributes.items():
+            if value is None or value is False:
+                continue
+            html_name = key.rstrip("_").replace("_", "-")
+            parts.append(f" {html_name}" if value is True else f' {html_name}="{escape(value)}"')
+    parts += [">", inner, f"</{tag}>"]
+    return Markup("".join(parts))
 
 
 class SlotExtension(Extension):

@@ -61,3 +61,40 @@ def test_slot_renderer_check_reports_problems() -> None:
 def test_slot_renderer_exists() -> None:
     assert renderer().exists("hero/broken.html")
     assert not renderer().exists("nope.html")
+
+
+class CountingMapping(dict):
+    """A namespace that counts how often the template reads from it."""
+
+    reads = 0
+
+    def __getitem__(self, key):
+        CountingMapping.reads += 1
+        return super().__getitem__(key)
+
+
+def test_slot_renderer_memoises_by_the_variables_a_template_reads() -> None:
+    slot_renderer = renderer()
+    CountingMapping.reads = 0
+    london = {"geo": CountingMapping(city="London"), "device": {"type": "mobile"}}
+    first = slot_renderer.render("hero/hello.html", london)
+    reads_after_first = CountingMapping.reads
+    # Another device, same city: the template does not read `device`, so the memo answers.
+    again = slot_renderer.render("hero/hello.html", {**london, "device": {"type": "desktop"}})
+    assert first == again == "<h1>Hello London</h1>"
+    assert CountingMapping.reads == reads_after_first  # not rendered a second time
+    paris = slot_renderer.render("hero/hello.html", {"geo": {"city": "Paris"}})
+    assert paris == "<h1>Hello Paris</h1>"
+
+
+def test_slot_renderer_variables_read() -> None:
+    assert renderer().variables_read("hero/optional.html") == {"geo"}
+    assert renderer().variables_read("hero/default.html") == {"default"}
+
+
+def test_slot_renderer_never_memoises_templates_that_include_others() -> None:
+    slot_renderer = SlotRenderer(
+        DictLoader({"outer.html": "{% include 'inner.html' %}", "inner.html": "{{ geo.city }}"})
+    )
+    assert slot_renderer.render("outer.html", {"geo": {"city": "A"}}) == "A"
+    assert slot_renderer.render("outer.html", {"geo": {"city": "B"}}) == "B"
