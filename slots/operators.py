@@ -1,30 +1,39 @@
 """The value operators of the condition language: GrowthBook's ``$in``, ``$gt``, ``$regex``...
 
 One table holds them; its keys are the only legal names. An entry turns its operand into a
-test once, at compile time, and names what the operand must be (for load-time messages).
-Values are typed as in JSON (``true`` is not ``1``); a type mismatch is false, not an error.
+test once, at compile time (the tests are in :mod:`slots.comparisons`), and names what the
+operand must be (for load-time messages). Values are typed as in JSON (:mod:`slots.values`);
+a type mismatch is false, not an error.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from operator import eq, ge, gt, is_, is_not, le, lt
+from operator import eq, ge, gt, le, lt
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
+from . import comparisons as cmp
+from .comparisons import Test as Test
+from .values import ORDERED_KINDS, SCALAR_KINDS
+from .values import TYPE_NAMES as TYPE_NAMES
+from .values import Kind as Kind
+from .values import is_operator_object as is_operator_object
+from .values import kind_of as kind_of
+from .values import padded_version as padded_version
+from .values import same as same
+from .values import show as show
+from .values import suggest as suggest
+
 __all__ = [
-    "LOGICAL_OPERATORS", "TYPE_NAMES", "VALUE_OPERATORS", "Check", "Kind", "LogicalOperator",
-    "Scope", "Test", "ValueOperator", "compile_checks", "is_operator_object", "kind_of",
-    "operand_problem", "padded_version", "same", "show", "suggest", "undecided", "value_test",
+    "COMBINERS", "LOGICAL_OPERATORS", "TYPE_NAMES", "VALUE_OPERATORS", "Check", "Kind",
+    "LogicalOperator", "Scope", "Test", "ValueOperator", "compile_checks", "is_operator_object",
+    "kind_of", "operand_problem", "padded_version", "same", "show", "suggest", "undecided",
+    "value_test",
 ]
 
-Test = Callable[[Any], bool]
-Kind = Literal["null", "boolean", "number", "string", "array", "object", "unknown"]
 ValueOperator = Literal[
     "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$ini", "$nini", "$all",
     "$alli", "$elemMatch", "$size", "$exists", "$type", "$regex", "$regexi", "$not",
@@ -38,26 +47,12 @@ _Expects = Literal[
 
 VALUE_OPERATORS: Final[frozenset[str]] = frozenset(get_args(ValueOperator))
 LOGICAL_OPERATORS: Final[frozenset[str]] = frozenset(get_args(LogicalOperator))
-#: The names ``$type`` accepts (GrowthBook's, which are JSON's).
-TYPE_NAMES: Final[tuple[str, ...]] = ("array", "boolean", "null", "number", "object", "string")
+#: The logical operators that combine a list of conditions.
+COMBINERS: Final = ("$and", "$or", "$nor")
 
-_KINDS: Final[Mapping[type, Kind]] = {
-    type(None): "null", bool: "boolean", int: "number", float: "number", str: "string",
-    list: "array", tuple: "array", dict: "object",
-}
-_KIND_BASES: Final[tuple[tuple[type | tuple[type, ...], Kind], ...]] = (
-    (bool, "boolean"), ((int, float), "number"), (str, "string"), ((list, tuple), "array"),
-    (Mapping, "object"),
-)
-_SCALARS: Final[frozenset[str]] = frozenset({"null", "boolean", "number", "string"})
-_SCALAR_WORDS: Final = "a string, number, boolean or null"
-_ORDERED: Final[frozenset[str]] = frozenset({"number", "string"})
-_COMBINERS: Final = ("$and", "$or", "$nor")
+_SCALARS: Final = "a string, number, boolean or null"  # the words for SCALAR_KINDS
+_ORDERED: Final = "a number or a string"  # and for ORDERED_KINDS
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
-_VERSION_STRIP: Final = re.compile(r"^v|\+.*$")
-_VERSION_SPLIT: Final = re.compile(r"[-.]")
-_exists: Final[Test] = partial(is_not, None)
-_absent: Final[Test] = partial(is_, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,79 +72,11 @@ class Check:
     note: str | None = None  # why it can never match, when the operand is malformed
 
 
-def kind_of(value: Any) -> Kind:
-    """The JSON type of a value, as ``$type`` names it (``"unknown"`` for anything else)."""
-    kind = _KINDS.get(type(value))  # exact types first: this runs for every value tested
-    if kind is not None:
-        return kind
-    return next((kind for base, kind in _KIND_BASES if isinstance(value, base)), "unknown")
-
-
-def same(left: Any, right: Any) -> bool:
-    """Typed deep equality: lists in order, mappings by keys, ``True`` never equals ``1``."""
-    kind = kind_of(left)
-    if kind != kind_of(right):
-        return False
-    if kind == "array":
-        return len(left) == len(right) and all(map(same, left, right))
-    if kind == "object":
-        return left.keys() == right.keys() and all(same(left[key], right[key]) for key in left)
-    return bool(left == right)
-
-
-def show(value: Any, *, limit: int = 80) -> str:
-    """A short rendering of a value for messages: ``'rain'``, ``true``, ``null``, ``[1, 2]``."""
-    text = _show(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _show(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return "null" if value is None else str(value).lower()
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_show(key)}: {_show(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
-    return repr(value)
-
-
-def suggest(word: str, candidates: Sequence[str]) -> str:
-    """`` (did you mean 'x'?)`` naming the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, candidates, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def is_operator_object(value: Any) -> bool:
-    """Whether a mapping holds operators (every key starts with ``$``) rather than a value."""
-    if not isinstance(value, Mapping) or not value:
-        return False
-    return all(isinstance(key, str) and key.startswith("$") for key in value)
-
-
-def padded_version(value: Any) -> str | None:
-    """GrowthBook's sortable form of a version string or number; None for anything else."""
-    kind = kind_of(value)
-    if kind == "number" and math.isfinite(value):
-        value = str(int(value)) if float(value).is_integer() else str(value)  # as JavaScript
-    elif kind != "string":
-        return None
-    return _pad_version(value or "0")
-
-
-@lru_cache(maxsize=512)
-def _pad_version(text: str) -> str:
-    parts = _VERSION_SPLIT.split(_VERSION_STRIP.sub("", text))
-    if len(parts) == 3:  # no pre-release: "~" sorts after any pre-release tag
-        parts.append("~")
-    # Numbers padded to one width compare as numbers in a plain string comparison.
-    return "-".join(p.rjust(5) if p.isascii() and p.isdigit() else p for p in parts)
-
-
 def compile_checks(condition: Any, scope: Scope, *, fold: bool = False) -> tuple[Check, ...]:
     """The checks of a value condition: one per operator, or one plain-equality check;
     ``fold`` makes a plain string compare case-insensitively (``$alli`` items)."""
     if not is_operator_object(condition):
-        return (Check(show(condition), _equals(condition, fold=fold)),)
+        return (Check(show(condition), cmp.equals(condition, fold=fold)),)
     return tuple(_operator_check(name, operand, scope) for name, operand in condition.items())
 
 
@@ -182,97 +109,11 @@ def _operator_check(name: str, operand: Any, scope: Scope) -> Check:
     label = f"{name} {show(operand)}"
     spec = _OPERATORS.get(name)
     if spec is None:
-        return Check(label, _never, f"unknown operator {name!r} never matches")
+        return Check(label, cmp.never, f"unknown operator {name!r} never matches")
     test = spec[0](operand, scope)
     if test is None:
-        return Check(label, _never, operand_problem(name, operand) or f"{name} never matches")
+        return Check(label, cmp.never, operand_problem(name, operand) or f"{name} never matches")
     return Check(label, test)
-
-
-def _never(value: Any) -> bool:
-    return False
-
-
-def _always(value: Any) -> bool:
-    return True
-
-
-def _negate(test: Test | None) -> Test | None:
-    if test is None:
-        return None
-    return lambda value: not test(value)
-
-
-def _equals(expected: Any, *, fold: bool) -> Test:
-    if isinstance(expected, str):
-        if fold:
-            lowered = expected.lower()
-            return lambda value: isinstance(value, str) and value.lower() == lowered
-        return lambda value: isinstance(value, str) and value == expected
-    if expected is None:
-        return _absent
-    return lambda value: same(value, expected)
-
-
-def _strict_equal(expected: Any) -> Test:
-    kind = kind_of(expected)
-    if kind not in _SCALARS:  # GrowthBook's $eq is JavaScript's ===: lists are never equal
-        return _never
-    return lambda value: kind_of(value) == kind and bool(value == expected)
-
-
-def _ordering(relation: Callable[[Any, Any], bool], bound: Any) -> Test | None:
-    """Numbers with numbers and strings with strings, as in GrowthBook: nothing else is
-    ordered, so a missing attribute never satisfies an ordering (nor ``"8"`` a number)."""
-    kind = kind_of(bound)
-    if kind not in _ORDERED:
-        return None
-    return lambda value: kind_of(value) == kind and bool(relation(value, bound))
-
-
-def _version(relation: Callable[[Any, Any], bool], bound: Any) -> Test | None:
-    kind, wanted = kind_of(bound), padded_version(bound)
-    if wanted is None:
-        return None
-
-    def test(value: Any) -> bool:
-        actual = padded_version(value) if kind_of(value) == kind else None
-        return actual is not None and bool(relation(actual, wanted))
-
-    return test
-
-
-def _member_key(value: Any, fold: bool) -> tuple[str, Any] | None:
-    kind = kind_of(value)
-    if kind not in _SCALARS:
-        return None
-    return (kind, value.lower() if fold and kind == "string" else value)
-
-
-def _membership(options: Any, fold: bool) -> Test | None:
-    """``$in``: the value is one of the options, or is a list sharing one with them."""
-    if isinstance(options, str) or not isinstance(options, Sequence):
-        return None
-    keys = frozenset(key for key in (_member_key(o, fold) for o in options) if key is not None)
-
-    def test(value: Any) -> bool:
-        if type(value) is str:  # the common case, without the general key
-            return ("string", value.lower() if fold else value) in keys
-        if isinstance(value, list | tuple):
-            return any(_member_key(item, fold) in keys for item in value)
-        return _member_key(value, fold) in keys
-
-    return test
-
-
-def _group(name: Any, scope: Scope, *, inside: bool) -> Test | None:
-    if not isinstance(name, str):
-        return None
-    members = scope.groups.get(name)
-    if members is None:  # an unknown group has no members
-        return _never if inside else _always
-    test = _membership(members, fold=False)
-    return test if inside else _negate(test)
 
 
 def _all_of(operand: Any, scope: Scope, fold: bool) -> Test | None:
@@ -310,7 +151,7 @@ def _elem_match(operand: Any, scope: Scope) -> Test | None:
 def _on_value(operand: Any) -> bool:
     """Whether ``$elemMatch`` tests elements themselves (operators) or their fields (a
     condition, which may combine with ``$and``, ``$or``, ``$nor``)."""
-    return is_operator_object(operand) and not any(key in _COMBINERS for key in operand)
+    return is_operator_object(operand) and not any(key in COMBINERS for key in operand)
 
 
 def undecided(condition: Any) -> str | None:
@@ -337,21 +178,11 @@ def _size(operand: Any, scope: Scope) -> Test:
     return lambda value: isinstance(value, list | tuple) and inner(len(value))
 
 
-def _regex(pattern: Any, flags: int) -> Test | None:
-    if not isinstance(pattern, str):
-        return None
-    try:
-        search = re.compile(pattern, flags).search
-    except re.error:
-        return None
-    return lambda value: isinstance(value, str) and search(value) is not None
-
-
 #: What each kind of operand must be, and the message when it is not.
 _EXPECTS: Final[Mapping[str, tuple[Test, str]]] = {
-    "any": (_always, ""),
-    "scalar": (lambda x: kind_of(x) in _SCALARS, "{name} needs " + _SCALAR_WORDS + ", got {got}"),
-    "ordered": (lambda x: kind_of(x) in _ORDERED, "{name} needs a number or a string, got {got}"),
+    "any": (cmp.always, ""),
+    "scalar": (lambda x: kind_of(x) in SCALAR_KINDS, "{name} needs " + _SCALARS + ", got {got}"),
+    "ordered": (lambda x: kind_of(x) in ORDERED_KINDS, "{name} needs " + _ORDERED + ", got {got}"),
     "version": (lambda x: padded_version(x) is not None, "{name} needs a version, got {got}"),
     "list": (lambda x: kind_of(x) == "array", "{name} needs a list, got {got}"),
     "regex": (lambda x: isinstance(x, str), "{name} needs a regular expression, got {got}"),
@@ -367,31 +198,31 @@ _EXPECTS: Final[Mapping[str, tuple[Test, str]]] = {
 #: and what its operand must be.
 _Spec = tuple[Callable[[Any, Scope], Test | None], _Expects]
 _OPERATORS: Final[Mapping[str, _Spec]] = {
-    "$eq": (lambda x, s: _strict_equal(x), "scalar"),
-    "$ne": (lambda x, s: _negate(_strict_equal(x)), "scalar"),
-    "$lt": (lambda x, s: _ordering(lt, x), "ordered"),
-    "$lte": (lambda x, s: _ordering(le, x), "ordered"),
-    "$gt": (lambda x, s: _ordering(gt, x), "ordered"),
-    "$gte": (lambda x, s: _ordering(ge, x), "ordered"),
-    "$in": (lambda x, s: _membership(x, False), "list"),
-    "$nin": (lambda x, s: _negate(_membership(x, False)), "list"),
-    "$ini": (lambda x, s: _membership(x, True), "list"),
-    "$nini": (lambda x, s: _negate(_membership(x, True)), "list"),
+    "$eq": (lambda x, s: cmp.strict_equal(x), "scalar"),
+    "$ne": (lambda x, s: cmp.negate(cmp.strict_equal(x)), "scalar"),
+    "$lt": (lambda x, s: cmp.ordering(lt, x), "ordered"),
+    "$lte": (lambda x, s: cmp.ordering(le, x), "ordered"),
+    "$gt": (lambda x, s: cmp.ordering(gt, x), "ordered"),
+    "$gte": (lambda x, s: cmp.ordering(ge, x), "ordered"),
+    "$in": (lambda x, s: cmp.membership(x, fold=False), "list"),
+    "$nin": (lambda x, s: cmp.negate(cmp.membership(x, fold=False)), "list"),
+    "$ini": (lambda x, s: cmp.membership(x, fold=True), "list"),
+    "$nini": (lambda x, s: cmp.negate(cmp.membership(x, fold=True)), "list"),
     "$all": (lambda x, s: _all_of(x, s, False), "list"),
     "$alli": (lambda x, s: _all_of(x, s, True), "list"),
     "$elemMatch": (_elem_match, "condition"),
     "$size": (_size, "size"),
-    "$exists": (lambda x, s: _exists if x else _absent, "flag"),
+    "$exists": (lambda x, s: cmp.exists if x else cmp.absent, "flag"),
     "$type": (lambda x, s: (lambda v: kind_of(v) == x) if x in TYPE_NAMES else None, "type"),
-    "$regex": (lambda x, s: _regex(x, 0), "regex"),
-    "$regexi": (lambda x, s: _regex(x, re.IGNORECASE), "regex"),
-    "$not": (lambda x, s: _negate(value_test(x, s)), "any"),
-    "$inGroup": (lambda x, s: _group(x, s, inside=True), "group"),
-    "$notInGroup": (lambda x, s: _group(x, s, inside=False), "group"),
-    "$veq": (lambda x, s: _version(eq, x), "version"),
-    "$vne": (lambda x, s: _negate(_version(eq, x)), "version"),
-    "$vgt": (lambda x, s: _version(gt, x), "version"),
-    "$vgte": (lambda x, s: _version(ge, x), "version"),
-    "$vlt": (lambda x, s: _version(lt, x), "version"),
-    "$vlte": (lambda x, s: _version(le, x), "version"),
+    "$regex": (lambda x, s: cmp.regex(x, 0), "regex"),
+    "$regexi": (lambda x, s: cmp.regex(x, re.IGNORECASE), "regex"),
+    "$not": (lambda x, s: cmp.negate(value_test(x, s)), "any"),
+    "$inGroup": (lambda x, s: cmp.group(x, s.groups, inside=True), "group"),
+    "$notInGroup": (lambda x, s: cmp.group(x, s.groups, inside=False), "group"),
+    "$veq": (lambda x, s: cmp.version(eq, x), "version"),
+    "$vne": (lambda x, s: cmp.negate(cmp.version(eq, x)), "version"),
+    "$vgt": (lambda x, s: cmp.version(gt, x), "version"),
+    "$vgte": (lambda x, s: cmp.version(ge, x), "version"),
+    "$vlt": (lambda x, s: cmp.version(lt, x), "version"),
+    "$vlte": (lambda x, s: cmp.version(le, x), "version"),
 }

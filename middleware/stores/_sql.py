@@ -1,6 +1,7 @@
-"""The SQL of the SQLite store: its schema, its statements, and the work that runs several.
+"""The SQL of the SQLite store: its statements, and the work that runs several.
 
-Functions take the connection to use; which thread runs them is ``sqlite.py``'s business.
+Functions take the connection to use; which thread runs them is ``sqlite.py``'s business,
+and opening one (WAL, the schema) is ``_connection.py``'s (re-exported here).
 Times are whole microseconds since 1970 (UTC), but ``caps.expires`` is in seconds of the
 store's clock. Lists order their items by ``seq``, highest newest. Every child row of a
 profile goes with it (ON DELETE CASCADE).
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Mapping, Sequence
 
-from middleware.stores._codec import decode_campaign, decode_trait, from_micros, log_add, unique
+from middleware.stores._codec import decode_campaign, decode_trait, from_micros, unique
+from middleware.stores._connection import SCHEMA as SCHEMA
+from middleware.stores._connection import is_busy as is_busy
+from middleware.stores._connection import open_reader as open_reader
+from middleware.stores._connection import open_writer as open_writer
 from middleware.stores.base import StoreLimits
 from slots.profile import Profile
 
@@ -46,81 +50,6 @@ __all__ = [
     "read_profile",
 ]
 
-
-SCHEMA = """
-BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS profiles (
-    visitor_id TEXT PRIMARY KEY,
-    first_seen INTEGER,
-    last_seen INTEGER,
-    touched INTEGER,
-    visits INTEGER NOT NULL DEFAULT 0,
-    page_views INTEGER NOT NULL DEFAULT 0,
-    campaign TEXT,
-    first_referrer TEXT
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS profiles_age ON profiles (coalesce(last_seen, touched, 0));
-CREATE TABLE IF NOT EXISTS lists (
-    visitor_id TEXT NOT NULL REFERENCES profiles ON DELETE CASCADE,
-    list TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (visitor_id, list, item_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS lists_order ON lists (visitor_id, list, seq);
-CREATE TABLE IF NOT EXISTS counts (
-    visitor_id TEXT NOT NULL REFERENCES profiles ON DELETE CASCADE,
-    counter TEXT NOT NULL,
-    name TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (visitor_id, counter, name)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS traits (
-    visitor_id TEXT NOT NULL REFERENCES profiles ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (visitor_id, name)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS caps (
-    visitor_id TEXT NOT NULL REFERENCES profiles ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    expires REAL NOT NULL,
-    PRIMARY KEY (visitor_id, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS persons (
-    key_hash TEXT PRIMARY KEY,
-    visitor_id TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS persons_visitor ON persons (visitor_id);
-CREATE TABLE IF NOT EXISTS item_counts (
-    kind TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (kind, item_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pairs (
-    kind TEXT NOT NULL,
-    a TEXT NOT NULL,
-    b TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    PRIMARY KEY (kind, a, b)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS pairs_top ON pairs (kind, a, n DESC);
-CREATE TABLE IF NOT EXISTS trending (
-    item_id TEXT PRIMARY KEY,
-    score REAL NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS trending_top ON trending (score DESC);
-CREATE TABLE IF NOT EXISTS exposures (
-    experiment TEXT NOT NULL,
-    variant TEXT NOT NULL,
-    exposed INTEGER NOT NULL,
-    converted INTEGER NOT NULL,
-    PRIMARY KEY (experiment, variant)
-) WITHOUT ROWID;
-COMMIT;
-"""
 
 # -- profiles ---------------------------------------------------------------------------
 # The whole profile in one row of one statement: one snapshot with no transaction, and
@@ -289,52 +218,9 @@ def json_list(items: Sequence[str]) -> str:
     return json.dumps(list(items))
 
 
-# -- opening, and work of several statements -------------------------------------------
+# -- work of several statements ---------------------------------------------------------
 # SQLite's JSON has no leading whitespace, so ``raw_decode`` (a third of ``json.loads``).
 _JSON = json.JSONDecoder()
-
-
-def is_busy(error: sqlite3.OperationalError) -> bool:
-    """The file was locked (SQLITE_BUSY or SQLITE_LOCKED, extended codes included)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def open_writer(path: str, *, busy_timeout: float) -> sqlite3.Connection:
-    """A connection that may write: WAL, the schema, the function trending needs."""
-    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-    try:
-        _use_wal(conn, deadline=time.monotonic() + busy_timeout)
-        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; no fsync per commit
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.create_function("cheers_log_add", 2, log_add, deterministic=True)
-        conn.executescript(SCHEMA)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def open_reader(path: str, *, busy_timeout: float) -> sqlite3.Connection:
-    """A connection that only reads (and that the thread closing the store may close)."""
-    conn = sqlite3.connect(
-        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-    )
-    conn.execute("PRAGMA query_only = ON")
-    return conn
-
-
-def _use_wal(conn: sqlite3.Connection, *, deadline: float) -> None:
-    # Switching to WAL fails at once, without the busy handler, while another process
-    # switches the same new file; so retry until ``deadline`` (``time.monotonic``).
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
-                raise
-        time.sleep(0.01)
 
 
 def read_profile(conn: sqlite3.Connection, visitor_id: str, *, now: float) -> Profile | None:

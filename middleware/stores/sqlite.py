@@ -7,30 +7,26 @@ read waits at most 2 ms, then reruns on the writer thread, which waits up to
 ``busy_timeout``: it neither fails nor trips a GuardedStore. (On a cold disk cache, a read
 waits for the disk on the loop.)
 
-Writes run on one thread per store. The writes queued in one loop iteration, or while the
-thread applies the previous batch, commit together in one ``BEGIN IMMEDIATE`` transaction
-(at most 256), each in its own SAVEPOINT: a write that fails is undone alone and only its
-caller gets the error. Callers resume after the commit, so their next read sees it. Every
-update is an UPSERT (``n = n + 1``), so processes sharing the file never lose one; a batch
-that finds the file locked waits up to ``busy_timeout``, then fails. The schema is created
-on first use; run :meth:`SQLiteStore.purge` from a scheduled job to apply ``retention``.
+Writes run on one thread per store, in batches of one transaction each (see ``_batch.py``):
+a write that fails is undone alone and only its caller gets the error. Every update is an
+UPSERT (``n = n + 1``), so processes sharing the file never lose one; a batch that finds the
+file locked waits up to ``busy_timeout``, then fails. The schema is created on first use;
+run :meth:`SQLiteStore.purge` from a scheduled job to apply ``retention``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
+from middleware.stores import _connection
 from middleware.stores import _sql as sql
+from middleware.stores._batch import BatchWriter, Work
 from middleware.stores._codec import (
     DEFAULT_LIMITS,
     encode_campaign,
@@ -46,137 +42,9 @@ from slots.profile import Campaign, Profile, TraitValue
 __all__ = ["SQLiteStore"]
 
 _T = TypeVar("_T")
-_Work = Callable[[sqlite3.Connection], _T]
 
 #: Seconds a read on the event loop waits for a lock before it moves to the writer thread.
 _READ_BUSY_TIMEOUT = 0.002
-#: The most writes in one transaction, so that no batch holds the write lock for long.
-_MAX_BATCH = 256
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    """What one write of a batch raised: its caller gets it; the rest of the batch commits."""
-
-    error: Exception
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    work: _Work[object]
-    future: asyncio.Future[Any]
-
-
-def _attempt(conn: sqlite3.Connection, work: _Work[object]) -> object:
-    """Run one write in its own SAVEPOINT, so that a failure undoes that write alone."""
-    conn.execute("SAVEPOINT cheers_write")
-    try:
-        result = work(conn)
-    except Exception as error:
-        if not conn.in_transaction:  # SQLite rolled back the whole batch (disk full, I/O)
-            raise
-        conn.execute("ROLLBACK TO cheers_write")
-        conn.execute("RELEASE cheers_write")
-        return _Failure(error)
-    conn.execute("RELEASE cheers_write")
-    return result
-
-
-class _Writer:
-    """The thread that owns the write connection and applies writes in batches (``_apply``
-    and ``connection`` run on that thread; the rest on the event loop's)."""
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-        self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: list[_Job] = []
-        self._busy = False  # a flush is scheduled or a batch is on the thread
-
-    @property
-    def is_open(self) -> bool:
-        return self._conn is not None
-
-    def connection(self) -> sqlite3.Connection:
-        """The write connection; call only on the writer thread."""
-        if self._conn is None:
-            self._conn = self._connect()
-        return self._conn
-
-    def _thread(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="cheers-sqlite")
-        return self._executor
-
-    async def run(self, work: _Work[_T]) -> _T:
-        """Run ``work`` on the writer thread on its own, outside any batch."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread(), lambda: work(self.connection()))
-
-    def submit(self, work: _Work[object]) -> asyncio.Future[Any]:
-        """Queue a write for the next batch; the future resolves once the batch commits."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            if self._busy and self._loop is not None and not self._loop.is_closed():
-                raise RuntimeError(
-                    "this SQLiteStore is busy on another event loop; open one store per loop"
-                )
-            self._loop, self._pending, self._busy = loop, [], False
-        future = loop.create_future()
-        self._pending.append(_Job(work, future))
-        if not self._busy:
-            self._busy = True
-            # Next iteration: every task runnable now queues its writes into this batch first.
-            loop.call_soon(self._flush)
-        return future
-
-    def _flush(self) -> None:
-        self._pending = [job for job in self._pending if not job.future.cancelled()]
-        if not self._pending:
-            self._busy = False
-            return
-        jobs, self._pending = self._pending[:_MAX_BATCH], self._pending[_MAX_BATCH:]
-        try:
-            self._thread().submit(self._apply, asyncio.get_running_loop(), jobs)
-        except RuntimeError as error:  # the interpreter is shutting down
-            self._settle(jobs, [_Failure(error)] * len(jobs))
-
-    def _apply(self, loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
-        outcomes: list[object]
-        try:
-            conn = self.connection()
-            conn.execute("BEGIN IMMEDIATE")  # waits for the write lock up to busy_timeout
-            with conn:  # commits, or rolls back on an exception
-                outcomes = [_attempt(conn, job.work) for job in jobs]
-        except Exception as error:  # the batch as a whole: locked, disk full, cannot open
-            outcomes = [_Failure(error)] * len(jobs)
-        try:
-            loop.call_soon_threadsafe(self._settle, jobs, outcomes)
-        except RuntimeError:  # the loop is closed: nobody waits for these any more
-            pass
-
-    def _settle(self, jobs: list[_Job], outcomes: list[object]) -> None:
-        for job, outcome in zip(jobs, outcomes, strict=True):
-            if job.future.done():  # its caller was cancelled meanwhile
-                continue
-            if isinstance(outcome, _Failure):
-                job.future.set_exception(outcome.error)
-            else:
-                job.future.set_result(outcome)
-        self._flush()  # the writes queued meanwhile make the next batch
-
-    async def close(self) -> None:
-        """Commit what is queued, then close the connection on its own thread."""
-        if self._busy:
-            with contextlib.suppress(sqlite3.Error):  # a failed batch told its own callers
-                await self.submit(lambda conn: None)
-        if self._conn is not None:
-            await self.run(lambda conn: conn.close())
-            self._conn = None
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
 
 
 class SQLiteStore:
@@ -198,7 +66,9 @@ class SQLiteStore:
         self._half_life = trending_half_life
         self.busy_timeout = busy_timeout
         self._clock = clock  # frequency-cap windows only; every other time is a parameter
-        self._writer = _Writer(lambda: sql.open_writer(self.path, busy_timeout=self.busy_timeout))
+        self._writer = BatchWriter(
+            lambda: _connection.open_writer(self.path, busy_timeout=self.busy_timeout)
+        )
         self._local = threading.local()  # each thread's read connection
         self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -210,13 +80,13 @@ class SQLiteStore:
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sql.open_reader(self.path, busy_timeout=_READ_BUSY_TIMEOUT)
+            conn = _connection.open_reader(self.path, busy_timeout=_READ_BUSY_TIMEOUT)
             with self._lock:
                 self._readers.append(conn)
             self._local.conn = conn
         return conn
 
-    async def _read(self, work: _Work[_T]) -> _T:
+    async def _read(self, work: Work[_T]) -> _T:
         """Run ``work`` here, on this thread's read connection; when the file is locked,
         on the writer thread, which waits for the lock up to ``busy_timeout``."""
         if not self._writer.is_open:  # the writer creates the file, WAL mode and the schema
@@ -224,11 +94,11 @@ class SQLiteStore:
         try:
             return work(self._reader())
         except sqlite3.OperationalError as error:
-            if not sql.is_busy(error):
+            if not _connection.is_busy(error):
                 raise
         return await self._writer.run(work)
 
-    async def _write(self, work: _Work[_T]) -> _T:
+    async def _write(self, work: Work[_T]) -> _T:
         """Run ``work`` in the writer's next batch; returns after that batch commits."""
         return cast(_T, await self._writer.submit(work))
 

@@ -1,18 +1,19 @@
-"""Personas (slots/personas.py): the model, and loading with compiler-style diagnostics."""
+"""Personas files (slots/personas.py): loading with compiler-style diagnostics.
+
+The model itself, slots/persona.py, is tested in test_persona.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
 
+from slots import persona, personas
 from slots.errors import PolicyErrors
 from slots.personas import Consent, History, LocalInstant, Persona, RequestSignals, load_personas
-from slots.profile import Campaign, Profile
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
 
 FULL = """\
 pages: [/, /c/dogs]
@@ -95,48 +96,6 @@ def test_load_personas_reads_every_field() -> None:
     assert book.get("short-weather").history is None
 
 
-def test_persona_overrides_read_time_on_the_persona_clock() -> None:
-    persona = load_personas(FULL).get("rainy-commuter")
-    overrides = persona.overrides()
-    assert overrides["geo"] == {"city": "London", "latitude": 51.5, "timezone": "Europe/London"}
-    overrides["geo"]["city"] = "changed"
-    assert persona.attributes["geo"]["city"] == "London"  # a copy each time
-
-
-def test_persona_profile_counts_days_back_from_now() -> None:
-    profile = load_personas(FULL).get("rainy-commuter").profile(now=NOW)
-    assert profile == Profile(
-        visitor_id="persona:rainy-commuter",
-        first_seen=NOW - timedelta(days=30),
-        last_seen=NOW - timedelta(days=2),
-        visits=3,
-        page_views=12,
-        viewed=("a", "b"),
-        views={"a": 1, "b": 1},
-        categories={"dogs": 4},
-        purchased=("c",),
-        traits={"tier": "gold", "score": 3, "vip": True},
-        campaign=Campaign(name="spring"),
-    )
-    assert Persona("new").profile(now=NOW) is None
-
-
-def test_history_views_win_over_viewed_counts() -> None:
-    history = History(viewed=("a",), views={"a": 5})
-    assert history.profile(visitor_id="v", now=NOW).views == {"a": 5}
-
-
-def test_local_instant_resolves_on_the_day_there() -> None:
-    tokyo = timezone(timedelta(hours=9))
-    evening = LocalInstant(time(7, 15))
-    # 2026-03-12 20:00 UTC is already the 13th in Tokyo.
-    assert evening.instant(tz=tokyo, now=datetime(2026, 3, 12, 20, 0, tzinfo=UTC)) == datetime(
-        2026, 3, 13, 7, 15, tzinfo=tokyo
-    )
-    dated = LocalInstant(time(7, 15), date(2026, 1, 2))
-    assert dated.instant(tz=tokyo, now=NOW) == datetime(2026, 1, 2, 7, 15, tzinfo=tokyo)
-
-
 def test_load_personas_reads_offsets_and_times_of_day() -> None:
     book = load_personas(
         "personas:\n  a: {at: 2026-03-12T08:00:00+01:00}\n  b: {at: '07:05:30 UTC'}\n"
@@ -146,16 +105,6 @@ def test_load_personas_reads_offsets_and_times_of_day() -> None:
     )
     assert book.get("b").at == LocalInstant(time(7, 5, 30), zone="UTC")
     assert book.get("a").overrides() == {}
-
-
-def test_persona_book_get_suggests_a_name() -> None:
-    book = load_personas(FULL)
-    with pytest.raises(
-        KeyError,
-        match=r"no persona 'rainy-comuter' in personas.yaml \(did you mean "
-        r"'rainy-commuter'\?\); known: rainy-commuter, short-weather",
-    ):
-        book.get("rainy-comuter")
 
 
 def _errors(text: str, **kwargs: object) -> list[str]:
@@ -356,3 +305,9 @@ def test_demo_personas_are_valid() -> None:
     book = read_personas(ROOT / "demo_site" / "personas.yaml")
     assert len(book.personas) >= 6
     assert all(persona.description for persona in book.personas.values())
+
+
+def test_personas_reexports_the_model() -> None:
+    # middleware/preview imports the model from slots.personas.
+    for name in persona.__all__:
+        assert getattr(personas, name) is getattr(persona, name), name
