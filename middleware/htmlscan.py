@@ -11,34 +11,39 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import lru_cache
 
 __all__ = [
     "MARKER",
     "OPENER_RE",
     "RAW_TEXT_CLOSERS",
+    "TAG_RE",
     "TAIL",
     "VOID_ELEMENTS",
     "Closer",
-    "Cursor",
-    "Tag",
+    "MarkerCursor",
+    "TagMatch",
     "charset_from_content_type",
     "classify_declaration",
+    "cut_tag",
     "find_closer",
+    "find_marker",
     "is_ascii_compatible",
-    "match_tag",
     "may_contain_slots",
+    "slot_events",
     "slot_value_span",
     "starts_tag",
     "tag_around",
-    "tag_end",
+    "tag_holding",
 ]
 
 MARKER = b"data-slot"
 # Enough bytes to hold the longest needle cut at a chunk end ("</noframes" plus one).
 TAIL = 16
+# CPython's bytes.find switches to its two-way search for ranges of 30,000 bytes or more,
+# which costs ~40 % more per byte on HTML than the default search: stay under the switch.
+_FIND_WINDOW = 29_000
 
 # Elements that never have content (the HTML "void elements", plus legacy ones parsed alike).
 VOID_ELEMENTS = frozenset(
@@ -56,37 +61,48 @@ _ATTR_NAME = rb"[^\t\n\f\r />][^\t\n\f\r />=]*+"
 _VALUE = rb"(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >\"'][^\t\n\f\r >]*+|(?=>))"
 _ATTR = _ATTR_NAME + _WS + rb"*+(?:=" + _WS + rb"*+" + _VALUE + rb"|(?!=))"
 _ITEM = _WS + rb"++|/(?!>)|"
-_TAG_RE = re.compile(rb"</?([a-z][^\t\n\f\r />]*+)(?:" + _ITEM + _ATTR + rb")*+(/?)>")
+# A complete start or end tag. Groups: 1 is "/" for an end tag, 2 the name, 3 "/" for a
+# self-closing tag. The scanner works on the match itself, with no tuple built per tag.
+_ATTRS = rb"(?:" + _ITEM + _ATTR + rb")*+"
+TAG_RE = re.compile(rb"<(/?)([a-z][^\t\n\f\r />]*+)" + _ATTRS + rb"(/?)>")
 _SLOT_ATTR_RE = re.compile(
     rb"(?:" + _ITEM + rb"(?!data-slot[\t\n\f\r />=])" + _ATTR + rb")*+[\t\n\f\r /]*+data-slot"
     + _WS + rb"*+(?:=" + _WS + rb"*+(" + _VALUE + rb"))?"
 )
 # Everything after which "<" stops meaning a tag: comments, CDATA, doctype and other
-# declarations, processing instructions, and raw-text elements. The name may go on
-# ("<style-guide>"): callers read the whole tag, a lookahead here would cost 20 %. Spelled
-# out from _RAW_TEXT_NAMES with shared prefixes factored, which the regex engine runs faster.
-OPENER_RE = re.compile(
-    rb"<(?:[!?]|s(?:cript|tyle)|t(?:extarea|itle)|xmp|iframe|no(?:embed|frames|script)|plaintext)"
+# declarations, processing instructions, and raw-text elements. When the whole construct
+# is in view the match takes all of it (one C-level step instead of four in Python, and
+# the match ends with ">"); otherwise only the opener, and the caller goes on from there.
+# Bodies are possessive loops over runs without the closer's first byte: linear, and
+# each byte is read once. Names are spelled out from _RAW_TEXT_NAMES with shared prefixes
+# factored, which the regex engine runs faster; "<style-guide>" matches as a bare opener.
+# Group "start" ends with the start tag of a whole raw-text element.
+_TAG_BODY = _ATTRS + rb"/?>"
+_OPENERS = (
+    rb"!(?:--(?:>|->|(?:[^-]++|-(?!-!?>))*+--!?>)|\[cdata\[(?:[^\]]++|\](?!\]>))*+\]\]>"
+    rb"|(?!--|\[cdata\[)[^>]*+>)?"
+    rb"|\?(?:[^>]*+>)?"
+    rb"|(?P<raw>s(?:cript|tyle)|t(?:extarea|itle)|xmp|iframe|no(?:embed|frames|script))"
+    rb"(?:(?=[\t\n\f\r />])(?P<start>" + _TAG_BODY + rb")"
+    + rb"(?:[^<]++|<(?!/(?P=raw)[\t\n\f\r />]))*+</(?P=raw)(?=[\t\n\f\r />])" + _TAG_BODY
+    + rb")?|plaintext"
 )
+# The lookahead turns most "<" away in one step before the alternatives are tried (13 %
+# faster over the product grid of benchmarks/rewrite.py).
+OPENER_RE = re.compile(rb"<(?=[!?stxinp])(?:" + _OPENERS + rb")")
+# The marker in any letter case, read from the page as it is. Anchored on "-", the one
+# byte no case changes, so the regex engine jumps between dashes instead of trying every
+# byte (a case-insensitive "data-slot" pattern is nine times slower); the lookbehind checks
+# the rest only at "-slot".
+_ANY_CASE_MARKER_RE = re.compile(rb"-(?i:slot)(?<=(?i:data-slot))")
+
+TagMatch = re.Match[bytes]  # of TAG_RE
 
 # Labels browsers decode as windows-1252 (WHATWG Encoding Standard), by Python codec name.
 _WINDOWS_1252 = {"ascii": "cp1252", "iso8859-1": "cp1252"}
 # Stateful encodings: their multi-byte characters are made of ASCII bytes.
 _STATEFUL_PREFIXES = ("iso2022", "hz", "utf-7")
 _ASCII_PROBE = bytes([0x09, 0x0A, 0x0C, 0x0D, *range(0x20, 0x7F)])
-
-
-class Tag(NamedTuple):
-    """A complete start or end tag: ``end`` is the offset just past its ``>``.
-
-    A NamedTuple rather than a dataclass: one is built for every tag the scanner reads.
-    """
-
-    name: bytes
-    name_end: int
-    end: int
-    is_end_tag: bool
-    self_closing: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,44 +123,66 @@ RAW_TEXT_CLOSERS = {
 } | {b"plaintext": Closer(None)}
 
 
-class Cursor:
-    """Where a needle (bytes or a pattern) next occurs in ``[pos, end)``.
+def find_marker(low: bytes | bytearray, start: int, end: int) -> int:
+    """The first ``data-slot`` wholly inside ``low[start:end]``, or -1; ``low`` is lowered."""
+    while end - start > _FIND_WINDOW:
+        stop = start + _FIND_WINDOW
+        at = low.find(MARKER, start, stop)
+        if at >= 0:
+            return at
+        start = stop - len(MARKER) + 1  # a marker may straddle the window's edge
+    return low.find(MARKER, start, end)
 
-    The answer is remembered, so asking again from a later position costs nothing until
-    the scan passes it. Appending to the buffer keeps answers valid (a search that found
-    nothing resumes near its old end); call :meth:`forget` when bytes leave its front.
-    """
 
-    __slots__ = ("_at", "_from", "_overlap", "_upto", "needle")
+class MarkerCursor:
+    """Where the next marker is in a lowered buffer that grows at its end. Answers are
+    remembered, so asking again costs nothing until the scan passes the marker, and new
+    bytes are searched alone (with a marker's length of overlap: it may have been cut)."""
 
-    def __init__(self, needle: bytes | re.Pattern[bytes]) -> None:
-        self.needle = needle
-        # A match may begin this far before the end of a searched range and still be new.
-        self._overlap = len(needle) if isinstance(needle, bytes) else TAIL
-        self._from = sys.maxsize  # the last search began here ...
-        self._at = -1  # ... and found the needle here,
-        self._upto = 0  # or found nothing before this offset
+    __slots__ = ("_at", "_from", "_upto")
+
+    def __init__(self) -> None:
+        self.forget()
 
     def forget(self) -> None:
-        self._from = sys.maxsize
+        self._at = -1  # the first marker at or after _from, or -1: none before _upto
+        self._from = 1 << 62  # nothing remembered
+        self._upto = 0
 
-    def find(self, low: bytes | bytearray, pos: int, end: int) -> int:
-        """The first offset in ``[pos, end)`` where the needle starts, or -1."""
-        start = pos
+    def find(self, low: bytes | bytearray, pos: int) -> int:
+        """The first marker at or after ``pos`` wholly in ``low``, or -1."""
+        at, start = self._at, pos
         if self._from <= pos:
-            if self._at >= pos:
-                return self._at if self._at < end else -1
-            if self._at < 0:
-                if self._upto >= end:
+            if at >= pos:
+                return at
+            if at < 0:
+                if self._upto == len(low):
                     return -1
-                start = max(pos, self._upto - self._overlap)
-        if isinstance(self.needle, bytes):
-            at = low.find(self.needle, start, end)
-        else:
-            found = self.needle.search(low, start, end)
-            at = -1 if found is None else found.start()
-        self._from, self._at, self._upto = pos, at, end
-        return at
+                start = max(pos, self._upto - len(MARKER) + 1)
+        self._at = find_marker(low, start, len(low))
+        self._from, self._upto = pos, len(low)
+        return self._at
+
+    def shift(self, drop: int) -> None:
+        """The buffer lost its first ``drop`` bytes: move what is remembered along."""
+        if 0 <= self._at < drop:  # the marker itself went
+            self.forget()
+            return
+        if self._at >= 0:
+            self._at -= drop
+        self._from = max(0, self._from - drop)
+        self._upto = max(0, self._upto - drop)
+
+
+@lru_cache(maxsize=256)
+def slot_events(name: bytes) -> re.Pattern[bytes]:
+    """What matters inside a slot named ``name``: its start and end tags, and what
+    :data:`OPENER_RE` matches, which could hide them. For a tag of that name group 1 is
+    ``/`` or empty and group 2, once the tag is complete, is ``/`` if it closes itself.
+    Cached: few names recur."""
+    same = rb"(/?)" + re.escape(name) + rb"(?=[\t\n\f\r />])(?:" + _ATTRS + rb"(/?)>)?"
+    first = re.escape(name[:1])
+    return re.compile(rb"<(?=[/!?stxinp" + first + rb"])(?:" + same + rb"|" + _OPENERS + rb")")
 
 
 def starts_tag(low: bytes | bytearray, pos: int) -> bool:
@@ -155,40 +193,59 @@ def starts_tag(low: bytes | bytearray, pos: int) -> bool:
     return after[:1].isalpha()  # bytes.isalpha() is ASCII-only, as the tokenizer wants
 
 
-def match_tag(low: bytes | bytearray, pos: int) -> Tag | None:
-    """The tag whose ``<`` is at ``pos`` (see :func:`starts_tag`), or None if it is incomplete."""
-    found = _TAG_RE.match(low, pos)
-    if found is None:
-        return None
-    return Tag(found[1], found.end(1), found.end(), low[pos + 1] == 0x2F, found[2] == b"/")
-
-
 def may_contain_slots(data: bytes) -> bool:
     """Whether ``data`` holds a ``data-slot`` marker in any letter case: a cheap pre-check.
 
     False means no slot; True still needs the scanner to tell attributes from text. For a
     streamed body a marker may straddle two chunks, so check what has been buffered so far.
     """
-    return MARKER in data or MARKER in data.lower()
+    return _ANY_CASE_MARKER_RE.search(data) is not None
 
 
-def tag_end(low: bytes | bytearray, pos: int) -> int:
-    """Where the tag whose ``<`` is at ``pos`` ends, or -1 if it is incomplete or no tag."""
-    found = _TAG_RE.match(low, pos)
-    return -1 if found is None else found.end()
-
-
-def tag_around(low: bytes | bytearray, lo: int, at: int) -> tuple[int, Tag | None] | None:
+def tag_around(low: bytes | bytearray, lo: int, at: int) -> tuple[int, TagMatch | None] | None:
     """The tag that starts at the last ``<`` in ``[lo, at)`` if it reaches past ``at`` (so
     ``at`` lies in one of its quoted values): its offset and the tag, or None for the tag
     when it is cut at the end of the buffer. None when ``at`` is not inside that tag."""
     before = low.rfind(b"<", lo, at)
     if before < 0:
         return None
-    found = _TAG_RE.match(low, before)
+    found = TAG_RE.match(low, before)
     if found is None:
         return (before, None) if starts_tag(low, before) else None
-    return None if found.end() <= at else (before, match_tag(low, before))
+    return None if found.end() <= at else (before, found)
+
+
+def tag_holding(low: bytes | bytearray, lo: int, at: int) -> tuple[int, TagMatch | None] | None:
+    """The tag that ``at`` lies in, as for :func:`tag_around`, looking back from the last
+    ``<`` in ``[lo, at)``. That ``<`` may itself sit in a quoted value (``title="a<b"``),
+    and then the tag holding it is the one to check."""
+    before = low.rfind(b"<", lo, at)
+    if before < 0:
+        return None
+    around = tag_around(low, lo, before)
+    if around is None:
+        found = TAG_RE.match(low, before)
+        if found is None:
+            return (before, None) if starts_tag(low, before) else None
+        around = (before, found)
+    tag = around[1]
+    return around if tag is None or tag.end() > at else None
+
+
+def cut_tag(low: bytes | bytearray, lo: int, *, start_only: bool) -> int:
+    """Where a tag cut short by the end of the buffer begins (a lone ``<`` at the very end
+    counts), or -1. A ``<`` in a quoted value stands for the tag that holds it. With
+    ``start_only``, a cut end tag does not count: it never opens a slot."""
+    last = low.rfind(b"<", lo)
+    if last < 0:
+        return -1
+    around = tag_around(low, lo, last)
+    if around is not None:
+        return around[0] if around[1] is None else -1
+    after = low[last + 1 : last + 2]
+    if not (after.isalpha() or not after or (not start_only and starts_tag(low, last))):
+        return -1
+    return last if TAG_RE.match(low, last) is None else -1
 
 
 def find_closer(low: bytes | bytearray, closer: Closer, pos: int) -> tuple[int, int]:
@@ -201,16 +258,16 @@ def find_closer(low: bytes | bytearray, closer: Closer, pos: int) -> tuple[int, 
         return (len(low) - TAIL, -1)
     if not closer.is_tag:
         return found.span()
-    end = tag_end(low, found.start())
-    return (found.start(), end)
+    end = TAG_RE.match(low, found.start())
+    return (found.start(), -1 if end is None else end.end())
 
 
-def slot_value_span(low: bytes | bytearray, tag: Tag) -> tuple[int, int] | None:
+def slot_value_span(low: bytes | bytearray, tag: TagMatch) -> tuple[int, int] | None:
     """Where the first ``data-slot`` value of a complete start tag lies, quotes excluded.
 
     None when the tag has no ``data-slot`` attribute; an empty span when it has no value.
     """
-    found = _SLOT_ATTR_RE.match(low, tag.name_end, tag.end)
+    found = _SLOT_ATTR_RE.match(low, tag.end(2), tag.end())
     if found is None:
         return None
     start, end = found.span(1)
@@ -268,6 +325,7 @@ def charset_from_content_type(content_type: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)  # asked once per response, of a handful of names
 def is_ascii_compatible(encoding: str) -> bool:
     """Whether bytes of HTML syntax (ASCII letters, ``<>="'/!-``, whitespace) always mean those
     characters in ``encoding``; False for UTF-16/32, EBCDIC, stateful codecs and unknown names."""

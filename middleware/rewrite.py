@@ -6,18 +6,21 @@ Developers tag a slot in any template engine::
 
 :class:`SlotScanner` takes the body in chunks and gives back, in page order, plain bytes
 and :class:`SlotElement` pieces whose inner HTML the caller swaps. It reads bytes and jumps
-with C-level searches between the only places that matter: ``data-slot`` markers, comments
-and declarations, raw-text elements (script, style, textarea, title, ...) and, inside a
-slot, tags with the slot's own name. Markup in a quoted attribute value (``title="</div>"``)
-is seen as text by looking back one tag; known limits, both rare: a value holding two tags
-or more (``title="<b>x</b><div data-slot=y>"``), and script "double-escaped" text.
+with C-level searches between the only places that matter: ``data-slot`` markers, and the
+comments, declarations and raw-text elements (script, style, textarea, title, ...) before
+them, which may hide a marker; inside a slot, tags with the slot's own name and those same
+openers, which may hide its end tag. Text after the last marker is not read at all once the
+body has ended. Markup in a quoted attribute value (``title="</div>"``) is seen as text by
+looking back one tag; known limits, both rare: a value holding two tags or more
+(``title="<b>x</b><div data-slot=y>"``), and script "double-escaped" text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
+from re import Match, Pattern
 from typing import Literal
 
 from slots.errors import ConfigurationError
@@ -26,20 +29,22 @@ from .htmlscan import (
     MARKER,
     OPENER_RE,
     RAW_TEXT_CLOSERS,
+    TAG_RE,
     TAIL,
     VOID_ELEMENTS,
     Closer,
-    Cursor,
-    Tag,
+    MarkerCursor,
+    TagMatch,
     charset_from_content_type,
     classify_declaration,
+    cut_tag,
     find_closer,
     is_ascii_compatible,
-    match_tag,
     may_contain_slots,
+    slot_events,
     slot_value_span,
-    starts_tag,
     tag_around,
+    tag_holding,
 )
 
 __all__ = [
@@ -54,6 +59,9 @@ __all__ = [
 # "more": progress was made; "wait": stopped at self._pos on something incomplete;
 # "idle": nothing left to find in the buffer.
 _Status = Literal["more", "wait", "idle"]
+# How much unread text after the last marker a feed() may keep: comments and raw text
+# there only matter once a later chunk brings a marker, and not at all if none comes.
+_DEFER_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,24 +78,20 @@ class SlotElement:
     end_tag: bytes
 
 
-@dataclass(slots=True)
 class _OpenSlot:
     """A slot whose start tag has been read and whose end tag has not arrived yet."""
 
-    name: str
-    tag: bytes
-    start: int
-    inner: int
-    closer: Closer | None  # a raw-text slot (``<title data-slot>``) ends at its end tag
-    depth: int = 1
-    opens: Cursor = field(init=False)
-    closes: Cursor = field(init=False)
-    tail: int = field(init=False)  # bytes to search again after a chunk: "</tag" may be cut
+    __slots__ = ("closer", "depth", "events", "inner", "name", "start", "tag")
 
-    def __post_init__(self) -> None:
-        self.opens = Cursor(b"<" + self.tag)
-        self.closes = Cursor(b"</" + self.tag)
-        self.tail = max(TAIL, len(self.tag) + 2)
+    def __init__(self, name: str, tag: bytes, start: int, inner: int) -> None:
+        self.name = name
+        self.tag = tag
+        self.start = start
+        self.inner = inner
+        self.depth = 1
+        # A raw-text slot (``<title data-slot>``) ends at its end tag; nothing inside counts.
+        self.closer: Closer | None = RAW_TEXT_CLOSERS.get(tag)
+        self.events: Pattern[bytes] = slot_events(tag)
 
 
 class SlotScanner:
@@ -106,7 +110,7 @@ class SlotScanner:
     """
 
     __slots__ = ("_buf", "_closer", "_emitted", "_encoding", "_low", "_markers",
-                 "_max_slot_bytes", "_openers", "_out", "_pos", "_slot")
+                 "_max_slot_bytes", "_out", "_pos", "_slot")
 
     def __init__(self, *, encoding: str = "utf-8", max_slot_bytes: int = 1_048_576) -> None:
         if not is_ascii_compatible(encoding):
@@ -116,31 +120,36 @@ class SlotScanner:
             )
         self._encoding = encoding
         self._max_slot_bytes = max_slot_bytes
-        self._markers = Cursor(MARKER)
-        self._openers = Cursor(OPENER_RE)
+        self._markers = MarkerCursor()
         self._reset()
 
     def _reset(self) -> None:
-        self._markers.forget()
-        self._openers.forget()
-        self._buf = bytearray()
-        self._low = bytearray()  # the buffer with A-Z lowered: same offsets, case-free search
+        # A body that arrives in one piece is kept as the caller's bytes (no copy); a second
+        # chunk turns both buffers into bytearrays, which grow without copying what they hold.
+        self._buf: bytes | bytearray = b""
+        self._low: bytes | bytearray = b""  # _buf with A-Z lowered: same offsets, case-free
         self._pos = 0  # scanning resumes here, in the state _closer and _slot describe
         self._emitted = 0  # bytes before this offset have been handed out
         self._closer: Closer | None = None  # inside a comment or raw text until this matches
         self._slot: _OpenSlot | None = None
         self._out: list[bytes | SlotElement] = []  # the pieces of the current feed() or close()
+        self._markers.forget()
 
     def feed(self, data: bytes) -> list[bytes | SlotElement]:
         """Scan the next chunk of the body; return the pieces now known, in page order."""
-        self._buf += data
-        self._low += data.lower()
+        self._trim()
+        if not self._buf:
+            self._buf, self._low = bytes(data), data.lower()
+        else:
+            if isinstance(self._buf, bytes):
+                self._buf, self._low = bytearray(self._buf), bytearray(self._low)
+            self._buf += data
+            self._low += data.lower()
         self._out = []
         status = self._run(final=False)
         if self._slot is None:
             safe = self._pos if status == "wait" and self._closer is None else len(self._buf)
             self._emit(safe)
-        self._trim()
         return self._out
 
     def close(self) -> list[bytes | SlotElement]:
@@ -158,7 +167,7 @@ class SlotScanner:
             if self._closer is not None:
                 status = self._skip_to_closer(self._closer)
             elif slot is None:
-                status = self._scan_page()
+                status = self._scan_page(final=final)
             elif slot.closer is not None:  # a raw-text slot: its end tag is all that counts
                 found = self._search_closer(slot.closer)
                 status = "wait" if found is None else self._finish(slot, *found)
@@ -171,68 +180,77 @@ class SlotScanner:
                 return status
             self._give_up(slot)
 
-    def _scan_page(self) -> _Status:
-        """Outside any slot: go from marker to opener until a slot or a raw-text run begins."""
+    def _scan_page(self, *, final: bool) -> _Status:
+        """Outside any slot: find the next marker, then step over the openers before it.
+
+        With no marker left, what follows is not read at all: at the end of the body it
+        cannot matter, and before it the next chunk's markers will need it (within limits).
+        """
         low = self._low
-        marker = opener = -2  # not looked for yet; -1: none up to the end of the buffer
         while self._slot is None and self._closer is None:
-            pos = self._pos
-            if -1 != marker < pos:
-                marker = self._markers.find(low, pos, len(low))
-            if -1 != opener < pos:
-                opener = self._openers.find(low, pos, len(low))
-            if opener >= 0 and (marker < 0 or opener < marker):
-                around = tag_around(low, pos, opener)
-                status = self._enter(opener) if around is None else self._take(*around)
+            pos, cut = self._pos, -1
+            marker = self._markers.find(low, pos)
+            if marker < 0:
+                if final:
+                    return "idle"
+                # A tag cut at the chunk end must be held back unless it is in a comment
+                # or raw text: then what comes before it has to be read now.
+                cut = cut_tag(low, pos, start_only=True)
+                if cut < 0 and len(low) - pos <= _DEFER_LIMIT:
+                    return "idle"
+            # Bounded by the marker, a whole construct matched holds no marker: skip it.
+            found = OPENER_RE.search(low, pos, len(low) if marker < 0 else marker)
+            if found is not None:
+                status = self._step(found)
             elif marker >= 0:
                 status = self._check_marker(marker)
-            else:
-                return self._hold_cut_tag()
+            else:  # nothing left but maybe a tag cut at the chunk end: it may become a slot
+                self._pos = cut if cut >= 0 else max(pos, len(low) - TAIL)
+                return "wait" if cut >= 0 else "idle"
             if status != "more":
                 return status
         return "more"
 
-    def _hold_cut_tag(self) -> _Status:
-        """Nothing left but maybe a tag cut at the chunk end: hold it back, it may be a slot."""
-        low, pos = self._low, self._pos
-        last, cut = low.rfind(b"<", pos), -1
-        around = tag_around(low, pos, last) if last >= 0 else None
-        if around is not None:
-            cut = around[0] if around[1] is None else -1  # a "<" in a quoted value
-        # Only a start tag can open a slot ("<" alone may become one; "</x" never will).
-        elif last >= 0 and (last + 1 == len(low) or low[last + 1 : last + 2].isalpha()):
-            cut = last if match_tag(low, last) is None else -1
-        if cut >= 0:
-            self._pos = cut
-            return "wait"
-        self._pos = max(pos, len(low) - TAIL)
-        return "idle"
-
     def _check_marker(self, marker: int) -> _Status:
-        low = self._low
-        at = low.rfind(b"<", self._pos, marker)
-        if at >= 0 and starts_tag(low, at):
-            around = tag_around(low, self._pos, at) or (at, match_tag(low, at))
-            if around[1] is None or around[1].end > marker:
-                return self._take(*around)
-        self._pos = marker + len(MARKER)  # "data-slot" in text
+        """A marker with no opener before it: a slot if it is in a start tag, else text."""
+        holding = tag_holding(self._low, self._pos, marker)
+        if holding is not None:
+            return self._take(*holding)
+        self._pos = marker + len(MARKER)
         return "more"
 
-    def _take(self, at: int, tag: Tag | None) -> _Status:
+    def _take(self, at: int, tag: TagMatch | None) -> _Status:
         """Step over the tag at ``at``; outside a slot, begin a slot if it is one."""
         if tag is None:
             self._pos = at  # cut at the chunk end
             return "wait"
-        self._pos = tag.end
-        name = self._slot_name(tag) if self._slot is None else None
-        if name is not None:
-            self._emit(at)
-            self._slot = _OpenSlot(name=name, tag=tag.name, start=at, inner=tag.end,
-                                   closer=RAW_TEXT_CLOSERS.get(tag.name))
+        self._pos = end = tag.end()
+        if self._slot is None:
+            name = self._slot_name(tag)
+            if name is not None:
+                self._emit(at)
+                self._slot = _OpenSlot(name, tag[2], at, end)
+        return "more"
+
+    def _step(self, found: Match[bytes]) -> _Status:
+        """Step over what :data:`OPENER_RE` found: all of it when it is whole (it ends with
+        ">"), else its opener; or over the tag it sits in, if it is in a quoted value."""
+        low, at = self._low, found.start()
+        around = tag_around(low, self._pos, at)
+        if around is not None:
+            return self._take(*around)
+        if low[found.end() - 1] != 0x3E:
+            # Cut short by the buffer's end, or by the marker the page scan stops at; then
+            # the construct may hold it (a comment or script hides it): look past it once.
+            found = OPENER_RE.match(low, at) or found
+            start_tag = found.end("start")  # a raw-text start tag with a marker may be a slot
+            if low[found.end() - 1] != 0x3E or low.find(MARKER, at, max(at, start_tag)) >= 0:
+                return self._enter(at)
+        self._pos = found.end()
         return "more"
 
     def _enter(self, at: int) -> _Status:
-        """Step over the comment, declaration or raw-text start tag at ``at`` (an opener)."""
+        """Step over the comment, declaration or raw-text element at ``at`` (an opener)."""
         low = self._low
         if low[at + 1] in b"!?":
             found = classify_declaration(low, at)
@@ -240,57 +258,51 @@ class SlotScanner:
                 self._pos = at
                 return "wait"
             self._closer, self._pos = found
-            return self._skip_to_closer(found[0])
-        tag = match_tag(low, at)
-        slot = self._slot
-        status = self._take(at, tag)
-        closer = None if tag is None else RAW_TEXT_CLOSERS.get(tag.name)  # not "<style-guide>"
-        if status != "more" or closer is None or self._slot is not slot:
-            return status
-        self._closer = closer
-        return self._skip_to_closer(closer)
+        else:
+            tag = TAG_RE.match(low, at)
+            closer = None if tag is None else RAW_TEXT_CLOSERS.get(tag[2])  # not "<style-guide>"
+            if tag is None or closer is None:
+                return self._take(at, tag)
+            is_slot = self._slot is None and low.find(MARKER, at, tag.end()) >= 0
+            if is_slot and self._slot_name(tag) is not None:  # <title data-slot=t>
+                return self._take(at, tag)
+            self._closer, self._pos = closer, tag.end()
+        return self._skip_to_closer(self._closer)
 
     def _scan_slot(self, slot: _OpenSlot) -> _Status:
         """Inside a slot: count same-named tags up to the end tag, stepping over openers."""
-        low = self._low
+        low, events = self._low, slot.events
         while self._slot is slot and self._closer is None:
             pos = self._pos
-            # Only what comes before the next "</tag" matters: bound the other searches by it.
-            close = slot.closes.find(low, pos, len(low))
-            bound = len(low) if close < 0 else close
-            opening = slot.opens.find(low, pos, bound)
-            opener = self._openers.find(low, pos, bound)
-            at = opening if opening >= 0 else bound
-            is_opener = 0 <= opener < at  # "<title-card" is both for a title-card slot: count it
-            if is_opener:
-                at = opener
-            elif at == len(low):
-                self._pos = max(pos, len(low) - slot.tail)
+            found = events.search(low, pos)
+            if found is None:
+                # Search again where "</tag" may have been cut, or from a cut tag, whose
+                # quoted value may hold one: the look-back must see that tag.
+                cut = cut_tag(low, pos, start_only=False)
+                self._pos = max(pos, len(low) - max(TAIL, len(slot.tag) + 3))
+                self._pos = self._pos if cut < 0 else min(cut, self._pos)
                 return "idle"
-            around = tag_around(low, pos, at)
-            if around is not None:
-                status = self._take(*around)
-            elif is_opener:
-                status = self._enter(at)
-            else:
-                status = self._count(slot, at)
+            if found.start(1) < 0:
+                status = self._step(found)
+            else:  # a tag with the slot's name ("<title-card" is one, not an opener)
+                around = tag_around(low, pos, found.start())
+                status = self._count(slot, found) if around is None else self._take(*around)
             if status != "more":
                 return status
         return "more"
 
-    def _count(self, slot: _OpenSlot, at: int) -> _Status:
-        tag = match_tag(self._low, at)
-        if tag is None:
-            self._pos = at
+    def _count(self, slot: _OpenSlot, tag: Match[bytes]) -> _Status:
+        """Count a start or end tag with the slot's name; the last end tag ends the slot."""
+        end = tag.end()
+        if self._low[end - 1] != 0x3E:  # ">": the tag is cut at the chunk end
+            self._pos = tag.start()
             return "wait"
-        self._pos = tag.end
-        if tag.name != slot.tag:  # "<div" also finds "<divider>"
-            return "more"
-        if not tag.is_end_tag:
-            slot.depth += 0 if tag.self_closing else 1
+        self._pos = end
+        if not tag[1]:
+            slot.depth += 0 if tag[2] else 1
             return "more"
         slot.depth -= 1
-        return self._finish(slot, at, tag.end) if slot.depth == 0 else "more"
+        return self._finish(slot, tag.start(), end) if slot.depth == 0 else "more"
 
     def _skip_to_closer(self, closer: Closer) -> _Status:
         found = self._search_closer(closer)
@@ -309,9 +321,9 @@ class SlotScanner:
             return None
         return (start, end)
 
-    def _slot_name(self, tag: Tag) -> str | None:
-        """The slot name of a start tag, or None if it does not open a slot."""
-        if tag.is_end_tag or tag.self_closing or tag.name in VOID_ELEMENTS:
+    def _slot_name(self, tag: TagMatch) -> str | None:
+        """The slot name of a tag, or None if it does not open a slot."""
+        if tag[1] or tag[3] or tag[2] in VOID_ELEMENTS:
             return None
         span = slot_value_span(self._low, tag)
         if span is None or span[0] == span[1]:
@@ -338,6 +350,7 @@ class SlotScanner:
         self._slot = None
         self._closer = None
         self._pos = slot.inner
+        self._markers.forget()  # the scan went back: remembered answers may be wrong
 
     def _emit(self, upto: int) -> None:
         if upto > self._emitted:
@@ -345,22 +358,22 @@ class SlotScanner:
             self._emitted = upto
 
     def _trim(self) -> None:
-        """Drop the bytes already handed out and scanned, so memory stays about one chunk."""
+        """Drop the bytes already handed out and scanned, so memory stays about one chunk.
+
+        Done as the next chunk comes rather than after each: a body fed in one piece and
+        closed is then never copied.
+        """
         keep = min(self._emitted, self._pos)
         if keep <= 0:
             return
-        del self._buf[:keep]
-        del self._low[:keep]
+        self._buf = self._buf[keep:]
+        self._low = self._low[keep:]
         self._pos -= keep
         self._emitted -= keep
-        # Remembered offsets would now point elsewhere (growing the buffer keeps them valid).
-        self._markers.forget()
-        self._openers.forget()
+        self._markers.shift(keep)
         if self._slot is not None:
             self._slot.start -= keep
             self._slot.inner -= keep
-            self._slot.opens.forget()
-            self._slot.closes.forget()
 
 
 def replace_slots(html: bytes, contents: Mapping[str, bytes], *, encoding: str = "utf-8") -> bytes:

@@ -96,6 +96,7 @@ def test_slot_scanner_finds_every_slot_of_a_tricky_page() -> None:
         b"<title data-slot='t'>A &lt;b&gt;</title><textarea>\n<div data-slot=x></textarea>",
         b"<!-->\n<!--->\n<p data-slot=after>ok</p><![CDATA[ <p data-slot=c>]]><?php x ?>",
         "<div data-slot='caf\u00e9'>\u20ac 1</div>".encode(),
+        b"<div data-slot=a><script data-slot=b>'</div>'</script></div><p data-slot=c>d</p>",
     ],
 )
 def test_slot_scanner_gives_back_the_input_and_same_slots_for_any_chunking(page: bytes) -> None:
@@ -163,6 +164,61 @@ def test_slot_scanner_holds_back_only_a_tag_cut_at_the_chunk_end(
 
 
 @pytest.mark.parametrize(
+    "page", [b'<p>a</p><div data-slot="x">y</div>', b"<p>a</p><DIV DaTa-SlOt=x>y</DIV>"]
+)
+def test_slot_scanner_finds_a_marker_split_anywhere_between_two_chunks(page: bytes) -> None:
+    for cut in range(len(page) + 1):
+        pieces = scan([page[:cut], page[cut:]])
+        assert found(pieces) == [("x", b"y")], cut
+        assert joined(pieces) == page
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"<p>a</p><!-- x ", b'<div data-slot="y">z</div> -->', b"<p data-slot=ok>k</p>"],
+        [b"<p>a</p><!-", b'- <div data-slot="y">z</div> --><p data-slot=ok>k</p>'],
+        [b"<p>a</p><", b'!-- <div data-slot="y">z</div> --><p data-slot=ok>k</p>'],
+        [b"<script>var s = '", b"<div data-slot=y>z</div>';</script>", b"<p data-slot=ok>k</p>"],
+        [b"<scr", b"ipt>'<div data-slot=y>z</div>'</scr", b"ipt><p data-slot=ok>k</p>"],
+        # Longer than what a feed() may keep unread: read before the next chunk comes.
+        [b"<!-- x " + b"text " * 20_000, b'<div data-slot="y">z</div> --><p data-slot=ok>k</p>'],
+    ],
+)
+def test_slot_scanner_sees_a_comment_or_script_opened_in_an_earlier_chunk(
+    chunks: list[bytes],
+) -> None:
+    pieces = scan(chunks)
+    assert found(pieces) == [("ok", b"k")]
+    assert joined(pieces) == b"".join(chunks)
+
+
+def test_slot_scanner_returns_text_with_no_marker_at_once() -> None:
+    scanner = SlotScanner()
+    assert scanner.feed(b"<p>a</p><!-- a comment that goes on") == [
+        b"<p>a</p><!-- a comment that goes on"
+    ]
+    assert scanner.feed(b" --><script>x = '") == [b" --><script>x = '"]
+    assert joined(scanner.feed(b"<div data-slot=y>'</script><p data-slot=z>k</p>")) == (
+        b"<div data-slot=y>'</script><p data-slot=z>k</p>"
+    )
+    assert scanner.close() == []
+
+
+def test_slot_scanner_reads_a_quoted_value_cut_at_a_chunk_end_inside_a_slot() -> None:
+    # The slot's end-tag search resumes at the cut tag, so "</div>" in its value is text.
+    chunks = [b'<div data-slot=a><a title="' + b"x" * 40, b'</div>">y</a></div>']
+    assert found(scan(chunks)) == [("a", chunks[0][17:] + b'</div>">y</a>')]
+
+
+@pytest.mark.parametrize("offset", [28_980, 28_988, 28_990, 28_992, 28_995, 29_000, 58_000, 70_000])
+def test_slot_scanner_finds_markers_far_into_a_large_body(offset: int) -> None:
+    page = b"<p>" + b"x" * offset + b'</p><div data-slot="far">y</div>'
+    assert found(scan([page])) == [("far", b"y")]
+    assert found(scan([page[i : i + 8192] for i in range(0, len(page), 8192)])) == [("far", b"y")]
+
+
+@pytest.mark.parametrize(
     ("page", "inner"),
     [
         (b"<div data-slot=a><div>x</div></div>", b"<div>x</div>"),
@@ -207,6 +263,9 @@ def test_slot_scanner_passes_void_and_self_closing_slots_through_at_once(tag: by
         (b'<div data-slot="hero" title="1 > 0">', "hero"),
         (b'<div title="data-slot=no" data-slot="hero">', "hero"),
         (b'<div title="<b>" data-slot="hero">', "hero"),
+        (b'<div title="a < b" data-slot="hero">', "hero"),
+        (b'<div title="<!-- -->" data-slot="hero">', "hero"),
+        (b'<div title="<script>" data-slot="hero">', "hero"),
         (b'<div data-slot-id="no" data-slot="hero">', "hero"),
         (b'<div data-slot="hero" data-slot="second">', "hero"),
         (b'<div class=x/data-slot=no data-slot=hero>', "hero"),
@@ -250,6 +309,8 @@ def test_slot_scanner_reads_the_data_slot_attribute(start_tag: bytes, name: str)
         b'<noembed><div data-slot="x">a</div></noembed>',
         b'<noframes><div data-slot="x">a</div></noframes>',
         b'<plaintext><div data-slot="x">a</div>',
+        b"<script data-slot>'<div data-slot=\"x\">a</div>'</script>",
+        b"<!-- a --><script>'<div data-slot=x>a</div>'</script><!-- <p data-slot=y>b</p> -->",
     ],
 )
 def test_slot_scanner_ignores_what_is_not_a_data_slot_attribute(page: bytes) -> None:
@@ -271,6 +332,8 @@ def test_slot_scanner_ignores_what_is_not_a_data_slot_attribute(page: bytes) -> 
         (b'<div data-slot=a><a title="</div>">x</a></div>', b'<a title="</div>">x</a>'),
         (b'<div data-slot=a><a title="<div>">x</a></div>', b'<a title="<div>">x</a>'),
         (b'<div data-slot=a><a title="<!--">x</a></div>', b'<a title="<!--">x</a>'),
+        (b"<div data-slot=a><script data-slot=b>'</div>'</script></div>",
+         b"<script data-slot=b>'</div>'</script>"),
     ],
 )
 def test_slot_scanner_does_not_end_a_slot_inside_comments_or_raw_text(
@@ -401,7 +464,8 @@ def test_is_ascii_compatible_tells_which_charsets_keep_html_syntax_ascii(
 @pytest.mark.parametrize(
     ("data", "expected"),
     [(b'<div data-slot="a">', True), (b"<DIV DATA-SLOT=a>", True), (b"<div Data-Slot=a>", True),
-     (b"<div data-slo", False), (b"<div data-sku=1>", False)],
+     (b"<div dAtA-sLoT=a>", True), (b"<div data-slo", False), (b"<div data-sku=1>", False),
+     (b"not-a-slot", False), (b"data-\nslot", False)],
 )
 def test_may_contain_slots_looks_for_the_marker_in_any_case(data: bytes, expected: bool) -> None:
     assert may_contain_slots(data) is expected
