@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -16,10 +17,11 @@ from starlette.templating import Jinja2Templates
 from .catalog import load_catalog
 from .orders import OrderBook
 from .settings import HERE, DemoSettings, settings_from_env
+from .stock import StockRoom, stock_file_for
 from .views import Shop, Tracker
 
 # `app` itself is served by the module __getattr__ below, so it is not listed here.
-__all__ = ["build_app", "create_app", "page_templates", "personalization"]
+__all__ = ["build_app", "create_app", "open_stock", "page_templates", "personalization"]
 
 _app: Starlette | None = None
 
@@ -47,8 +49,11 @@ def page_templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def personalization(settings: DemoSettings) -> tuple[Middleware, Tracker]:
-    """Cheers, wired the way a user would: the middleware and the purchase tracker."""
+def personalization(settings: DemoSettings, *, catalog: Path) -> tuple[Middleware, Tracker]:
+    """Cheers, wired the way a user would: the middleware and the purchase tracker.
+
+    ``catalog`` is the catalogue file Cheers reads: the stock room's working copy, so that a
+    restock reaches the recommendations (see :func:`open_stock`)."""
     from middleware import PersonalizationMiddleware, track
 
     middleware = Middleware(
@@ -60,21 +65,38 @@ def personalization(settings: DemoSettings) -> tuple[Middleware, Tracker]:
         geoip_db=settings.geoip_db,
         loopback_alias=settings.demo_ip,
         weather=settings.weather.as_report() if settings.weather else None,
-        catalog=settings.catalog,
+        catalog=catalog,
         item_routes={"/products/{item_id}": "item_id"},
         preview_secret=settings.preview_secret,
         personas=settings.personas,
+        clock=settings.clock,
         # No templates=: the starter set (the `templates` package) is always searched last.
     )
     return middleware, track
 
 
+def open_stock(settings: DemoSettings) -> StockRoom:
+    """The shop's stock, from ``settings.catalog``. With personalization its working file is
+    ``settings.stock_file``, else next to a SQLite store's file, else in a temporary folder;
+    without, the stock lives in memory only."""
+    catalog = load_catalog(settings.catalog)
+    if not settings.personalize:
+        return StockRoom(catalog, path=None)
+    path = settings.stock_file or stock_file_for(settings.store)
+    if path is None:
+        return StockRoom.in_temporary_folder(catalog)
+    return StockRoom(catalog, path=path)
+
+
 def build_app(settings: DemoSettings) -> Starlette:
     """The shop for these settings; personalization is added only when ``settings.personalize``."""
-    catalog = load_catalog(settings.catalog)
-    middleware, track = personalization(settings) if settings.personalize else (None, _no_tracking)
+    stock = open_stock(settings)
+    middleware: Middleware | None = None
+    track: Tracker = _no_tracking
+    if stock.path is not None:  # personalized: Cheers reads the stock room's file
+        middleware, track = personalization(settings, catalog=stock.path)
     shop = Shop(
-        catalog=catalog,
+        stock=stock,
         templates=page_templates(),
         orders=OrderBook(capacity=settings.max_orders),
         track=track,

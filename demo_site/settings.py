@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
+
+if TYPE_CHECKING:
+    from middleware.clock import Clock
 
 __all__ = [
     "HERE",
@@ -64,6 +67,10 @@ class DemoSettings:
     addresses so a local browser gets a location from the bundled demo GeoIP database.
     ``weather`` ``None`` means no weather signal: weather rules never match.
     ``preview_secret`` turns on the persona preview console at ``/_cheers``.
+    ``stock_file`` is where the demo writes its working catalogue (``catalog`` with the
+    items restocked through the demo control) for Cheers to read; ``None`` puts it next to a
+    SQLite store's file (``cheers-demo-catalog.json``) or, for other stores, in a temporary
+    folder. ``clock`` ``None`` is the system clock (tests pass one they can move).
     """
 
     personalize: bool = True
@@ -77,6 +84,8 @@ class DemoSettings:
     max_orders: int = 1000
     preview_secret: str | None = None
     personas: Path = HERE / "personas.yaml"
+    stock_file: Path | None = None
+    clock: Clock | None = None
 
     @property
     def is_debug(self) -> bool:

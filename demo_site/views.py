@@ -1,4 +1,5 @@
-"""The demo shop's pages: home, category, product, cart, checkout and order confirmation."""
+"""The demo shop's pages: home, category, product, cart, checkout, order confirmation, and the
+demo's restock control."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from .cart import CART_COOKIE, FREE_DELIVERY_FROM, MAX_QUANTITY, Cart, decode_cart, encode_cart
 from .catalog import Catalog, Item
 from .orders import OrderBook
+from .stock import StockRoom
 
 __all__ = ["STAFF_PICKS", "Shop", "Tracker"]
 
@@ -61,18 +63,23 @@ def _with_cart(response: Response, cart: Cart) -> Response:
 
 
 class Shop:
-    """The shop's endpoints over one catalogue, template set and order book."""
+    """The shop's endpoints over one stock room, template set and order book."""
 
-    __slots__ = ("_catalog", "_templates", "_orders", "_track")
+    __slots__ = ("_stock", "_templates", "_orders", "_track")
 
     def __init__(
-        self, *, catalog: Catalog, templates: Jinja2Templates, orders: OrderBook, track: Tracker
+        self, *, stock: StockRoom, templates: Jinja2Templates, orders: OrderBook, track: Tracker
     ) -> None:
-        self._catalog = catalog
+        self._stock = stock
         self._templates = templates
         self._orders = orders
         self._track = track
         templates.context_processors.append(self._page_globals)
+
+    @property
+    def _catalog(self) -> Catalog:
+        # Read per use, not kept: a restock replaces the stock room's catalogue.
+        return self._stock.catalog
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -84,6 +91,7 @@ class Shop:
             Route("/cart/remove", self.remove_from_cart, methods=["POST"], name="cart_remove"),
             Route("/checkout", self.checkout, methods=["POST"], name="checkout"),
             Route("/orders/{order_id}", self.order, name="order"),
+            Route("/demo/restock", self.restock, methods=["POST"], name="demo_restock"),
             Route("/healthz", self.healthz, name="healthz"),
         ]
 
@@ -155,6 +163,13 @@ class Shop:
         if order is None:
             raise HTTPException(404, "no such order")
         return self._page(request, "order.html", order=order)
+
+    async def restock(self, request: Request) -> Response:
+        """The demo's stand-in for a delivery: the item is in stock again, for everyone."""
+        form = await _read_form(request)
+        item = self._item_or_404(form.get("item_id", ""))
+        self._stock.restock(item.item_id)
+        return _see_other(item.url)
 
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")

@@ -178,9 +178,26 @@ def test_browser_renders_the_matrix(demo: str, tmp_path: Path) -> None:
         "on-the-go",
         "good-morning",
         "cosy-evening",
+        "still-thinking",
+        "welcome-back",
+        "first-offer",
+        "for-you",
+        "your-aisles",
     ):
         assert f'<li class="matched">rule {rule} matched' in dom
     _screenshot(url, tmp_path / "matrix-shot", "matrix.png", "1600,1700")
+
+
+def test_browser_shows_a_returning_shopper_the_item_they_keep_eyeing(
+    demo: str, tmp_path: Path
+) -> None:
+    url = _link(demo, "edinburgh-window-shopper")
+    dom = _browse(url, tmp_path / "eyeing", "--dump-dom", "--window-size=1280,900")
+    assert _SCRIPT.search(dom) is None
+    reminder = dom[dom.index('data-slot="reminder"') :].split("</section>")[0]
+    assert "Still thinking about the Window Perch Hammock?" in reminder
+    assert '/products/window-perch-hammock">Take another look' in reminder  # kept in preview
+    _screenshot(url, tmp_path / "eyeing-shot", "preview-edinburgh-window-shopper.png", "1280,900")
 
 
 PHONE = (

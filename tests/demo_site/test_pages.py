@@ -66,7 +66,7 @@ def test_stylesheet_loads_nothing_from_elsewhere(client: Any) -> None:
 
 def test_home_tags_every_slot_with_a_default(client: Any) -> None:
     html = client.get("/").text
-    assert SLOTS.findall(html) == ["hero", "cta", "recommendations", "recently_viewed"]
+    assert SLOTS.findall(html) == ["hero", "reminder", "cta", "recommendations", "recently_viewed"]
     assert "Staff picks" in html and "Nothing here yet" in html
     assert html.count("/static/categories/") == 6
 
@@ -86,7 +86,7 @@ def test_category_page_lists_only_its_items(client: Any) -> None:
     html = client.get("/c/reptiles").text
     linked = set(re.findall(r'href="/products/([a-z0-9-]+)"', html))
     assert linked == {item.item_id for item in catalog.in_category("reptiles")}
-    assert 'aria-current="page"' in html and SLOTS.findall(html) == ["cta"]
+    assert 'aria-current="page"' in html and SLOTS.findall(html) == ["reminder", "cta"]
 
 
 @pytest.mark.parametrize(
@@ -186,3 +186,24 @@ def test_checkout_with_empty_cart_goes_back_to_cart(client: Any) -> None:
 
 def test_checkout_only_accepts_post(client: Any) -> None:
     assert client.get("/checkout").status_code == 405
+
+
+def test_restock_control_shows_only_on_sold_out_items(client: Any) -> None:
+    assert "Demo: restock this item" in client.get("/products/ceramic-water-fountain").text
+    assert "Demo: restock" not in client.get("/products/padded-harness").text
+
+
+def test_restock_puts_the_item_back_on_sale_for_every_page(client: Any) -> None:
+    response = client.post(
+        "/demo/restock", data={"item_id": "ceramic-water-fountain"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/products/ceramic-water-fountain"
+    page = client.get("/products/ceramic-water-fountain").text
+    assert "Add to basket" in page and "Demo: restock" not in page
+    assert _add(client, "ceramic-water-fountain").headers["location"] == "/cart"
+    assert "Ceramic Water Fountain" in client.get("/cart").text
+
+
+def test_restock_of_an_unknown_item_answers_404(client: Any) -> None:
+    assert client.post("/demo/restock", data={"item_id": "no-such-thing"}).status_code == 404

@@ -65,8 +65,12 @@ def test_europe_hero_names_the_country_or_says_you() -> None:
     ("strategy", "heading"),
     [
         ("also_bought", "Bought together"),
+        ("also_viewed", "Viewed together"),
         ("for_you", "Recommended for you"),
+        ("category_affinity", "Recommended for you"),
         ("trending", "Trending now"),
+        ("eyeing", "Still thinking about these?"),
+        ("back_in_stock", "Back in stock"),
         ("something_else", "You might also like"),
     ],
 )
@@ -93,6 +97,20 @@ def test_list_marks_out_recently_viewed() -> None:
     assert "Recently viewed" in html and html.count("<li>") == len(ITEMS)
 
 
+@pytest.mark.parametrize("name", ["cta/back_in_stock.html", "cta/eyeing.html"])
+def test_reminder_names_one_item_and_links_to_it(name: str) -> None:
+    html = _render(name, strategy="eyeing")
+    assert "Still thinking about the Waterproof Dog Raincoat?" in html
+    assert 'href="/products/waterproof-dog-raincoat"' in html
+    assert html.count("href=") == 1 and "back in stock" not in html  # one item of four
+
+
+def test_back_in_stock_reminder_says_so_only_for_that_strategy() -> None:
+    html = _render("cta/back_in_stock.html", strategy="back_in_stock")
+    assert "Still thinking about the Waterproof Dog Raincoat?" in html
+    assert "it's back in stock" in html
+
+
 def test_demo_policy_loads_and_every_template_it_shows_exists() -> None:
     renderer = SlotRenderer(FileSystemLoader(str(TEMPLATES)))
     policy = load_policy(
@@ -101,6 +119,6 @@ def test_demo_policy_loads_and_every_template_it_shows_exists() -> None:
         template_exists=renderer.exists,
         check_template=renderer.check,
     )
-    assert set(policy.slots) == {"hero", "cta", "recommendations", "recently_viewed"}
+    assert set(policy.slots) == {"hero", "reminder", "cta", "recommendations", "recently_viewed"}
     hero_rules = [rule.name for rule in policy.slots["hero"].rules]
     assert hero_rules.index("on-the-go") < hero_rules.index("good-morning")
