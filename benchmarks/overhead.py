@@ -1,25 +1,41 @@
 """What the middleware adds to a request: the demo home page, bare and personalized, in-process.
 
-    python benchmarks/overhead.py [--requests 3000] [--path /]
+    python benchmarks/overhead.py [--requests 3000] [--path /] [--store URL ...] [--views N]
 
 Both apps are called directly as ASGI callables (no server, no sockets), side by side in one
 run, with rotating real user agents, client addresses and signed cookies of returning
-visitors, so the figures isolate the middleware's own cost. Prints requests per second,
-the median and p99 time per request of each app, the added microseconds and the ratio.
+visitors, so the figures isolate the middleware's own cost. ``--store`` (repeatable) picks
+the personalized apps' stores; by default one SQLite file and ``memory://`` are measured in
+the same run, the latter isolating the middleware from the cost of SQLite writes. With
+``--views N``, the returning visitors first view N product pages on each personalized app,
+so that trending items, co-views and histories exist and the recommendation slots render
+(by default they are empty and keep the page's own content).
+
+For each app it prints requests per second, then per request: the median and p99 time
+until the app returns (what this benchmark has always reported: it includes the writes
+done after the response), the median time until the last body message is sent (when a
+server such as uvicorn considers the response complete and starts the connection's next
+request), and the event loop thread's CPU time (``time.thread_time``: the SQLite writer
+thread's work, done on another core, is not in it). Then what each personalized app adds
+to the bare one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from starlette.types import ASGIApp as App
+from starlette.types import Message
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,15 +53,6 @@ USER_AGENTS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
 ]
 ADDRESSES = ["192.0.2.10", "198.51.100.20", "203.0.113.30", "192.0.2.70", "127.0.0.1"]
-
-App = Callable[
-    [
-        dict[str, Any],
-        Callable[[], Awaitable[dict[str, Any]]],
-        Callable[[dict[str, Any]], Awaitable[None]],
-    ],
-    Awaitable[None],
-]
 
 
 def scope_for(index: int, path: str, cookies: list[str]) -> dict[str, Any]:
@@ -73,19 +80,37 @@ def scope_for(index: int, path: str, cookies: list[str]) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class _Response:
+    """What one request sent: status, headers, body, and when its last byte went."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    completed_at: float = 0.0
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.headers = message["status"], message["headers"]
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.completed_at = time.perf_counter()
+
+
+async def _receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def respond(app: App, scope: dict[str, Any]) -> _Response:
+    response = _Response()
+    await app(scope, _receive, response.send)
+    return response
+
+
 async def call(app: App, scope: dict[str, Any]) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    messages: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        messages.append(message)
-
-    await app(scope, receive, send)
-    start = messages[0]
-    body = b"".join(m.get("body", b"") for m in messages[1:])
-    return start["status"], body, start["headers"]
+    response = await respond(app, scope)
+    return response.status, b"".join(response.chunks), response.headers
 
 
 async def visitor_cookies(app: App, path: str, count: int) -> list[str]:
@@ -99,35 +124,69 @@ async def visitor_cookies(app: App, path: str, count: int) -> list[str]:
     return cookies
 
 
-async def measure(app: App, path: str, requests: int, cookies: list[str]) -> list[float]:
-    timings = []
+@dataclass(slots=True)
+class Timings:
+    """Per request: until the app returned, and until its last byte; plus loop CPU."""
+
+    returned: list[float] = field(default_factory=list)
+    completed: list[float] = field(default_factory=list)
+    cpu: float = 0.0
+
+
+async def measure(
+    app: App, path: str, requests: int, cookies: list[str], into: Timings | None = None
+) -> list[float]:
+    """Time ``requests`` requests, adding to ``into``; returns the times until the app returned."""
+    timings = Timings() if into is None else into
+    first = len(timings.returned)
+    cpu_started = time.thread_time()
     for index in range(requests):
         scope = scope_for(index, path, cookies)
         started = time.perf_counter()
-        status, _, _ = await call(app, scope)
-        timings.append(time.perf_counter() - started)
-        if status != 200:
-            raise SystemExit(f"{path} answered {status}")
-    return timings
+        response = await respond(app, scope)
+        timings.returned.append(time.perf_counter() - started)
+        timings.completed.append(response.completed_at - started)
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+    timings.cpu += time.thread_time() - cpu_started
+    return timings.returned[first:]
 
 
-async def run(requests: int, path: str) -> None:
+def store_url(name: str, folder: str) -> str:
+    return f"sqlite:///{folder}/bench.db" if name == "sqlite" else name
+
+
+async def browse(app: App, views: int, cookies: list[str]) -> None:
+    """``views`` product page views by the returning visitors, over the first 30 items."""
+    from demo_site.settings import HERE
+
+    rows = json.loads((HERE / "catalog.json").read_text(encoding="utf-8"))
+    paths = [f"/products/{row['id']}" for row in rows[:30]]
+    for index in range(views):
+        await call(app, scope_for(index, paths[index * 7 % len(paths)], cookies))
+
+
+async def run(requests: int, path: str, stores: list[str], views: int) -> None:
     from demo_site.app import create_app
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("CHEERS_SECRET_KEY", "benchmark-key")
-        bare = create_app(personalize=False)
-        personalized = create_app(store=f"sqlite:///{folder}/bench.db")
-        cookies = await visitor_cookies(personalized, path, 50)
-        for app in (bare, personalized):  # warm both: templates compiled, caches filled
+        apps: dict[str, App] = {"bare demo app": create_app(personalize=False)}
+        for name in stores:
+            apps[f"personalized, {name}"] = create_app(store=store_url(name, folder))
+        # Cookies signed by one app are valid for all: they share the secret key.
+        cookies = await visitor_cookies(apps[f"personalized, {stores[0]}"], path, 50)
+        timings = {name: Timings() for name in apps}
+        for name, app in apps.items():
+            if name != "bare demo app":
+                await browse(app, views, cookies)
+        for app in apps.values():  # warm every app: templates compiled, caches filled
             await measure(app, path, 300, cookies)
         rounds = 5
-        bare_times: list[float] = []
-        cheers_times: list[float] = []
-        for _ in range(rounds):  # interleave so drift hits both alike
-            bare_times += await measure(bare, path, requests // rounds, cookies)
-            cheers_times += await measure(personalized, path, requests // rounds, cookies)
-    report(bare_times, cheers_times, path)
+        for _ in range(rounds):  # interleave so drift hits every app alike
+            for name, app in apps.items():
+                await measure(app, path, requests // rounds, cookies, timings[name])
+    report(timings, path)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -135,33 +194,49 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def report(bare: list[float], cheers: list[float], path: str) -> None:
-    rows = []
-    for name, times in (("bare demo app", bare), ("with PersonalizationMiddleware", cheers)):
-        rows.append(
-            (
-                name,
-                len(times) / sum(times),
-                statistics.median(times) * 1e6,
-                percentile(times, 0.99) * 1e6,
-            )
+def report(timings: dict[str, Timings], path: str) -> None:
+    rows = {
+        name: (
+            len(t.returned) / sum(t.returned),
+            statistics.median(t.returned) * 1e6,
+            percentile(t.returned, 0.99) * 1e6,
+            statistics.median(t.completed) * 1e6,
+            t.cpu / len(t.returned) * 1e6,
         )
-    print(f"GET {path}, in-process, {len(bare)} requests each\n")
-    print("| app | req/s | median µs | p99 µs |\n|---|---|---|---|")
-    for name, rps, median, p99 in rows:
-        print(f"| {name} | {rps:,.0f} | {median:,.0f} | {p99:,.0f} |")
-    added_median = rows[1][2] - rows[0][2]
-    added_p99 = rows[1][3] - rows[0][3]
-    print(f"\nadded per request: median {added_median:,.0f} µs, p99 {added_p99:,.0f} µs")
-    print(f"throughput ratio (personalized / bare): {rows[1][1] / rows[0][1]:.2f}")
+        for name, t in timings.items()
+    }
+    count = len(next(iter(timings.values())).returned)
+    print(f"GET {path}, in-process, {count} requests each\n")
+    print("| app | req/s | median µs | p99 µs | last byte µs | loop CPU µs |")
+    print("|---|---|---|---|---|---|")
+    for name, (rps, median, p99, last_byte, cpu) in rows.items():
+        print(
+            f"| {name} | {rps:,.0f} | {median:,.0f} | {p99:,.0f} | {last_byte:,.0f} | {cpu:,.0f} |"
+        )
+    bare_name, *personalized = rows
+    bare = rows[bare_name]
+    print("\nadded per request (median until the app returns / p99 / median to last byte / CPU):")
+    for name in personalized:
+        row = rows[name]
+        added = " / ".join(f"{row[i] - bare[i]:,.0f}" for i in (1, 2, 3, 4))
+        print(f"  {name}: {added} µs; throughput ratio {row[0] / bare[0]:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--path", default="/")
+    parser.add_argument(
+        "--store",
+        action="append",
+        metavar="URL",
+        help="a store URL for a personalized app (repeatable); 'sqlite' means a temporary "
+        "SQLite file. Default: sqlite and memory://",
+    )
+    parser.add_argument("--views", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.path))
+    stores = args.store or ["sqlite", "memory://"]
+    asyncio.run(run(args.requests, args.path, stores, args.views))
 
 
 if __name__ == "__main__":

@@ -138,18 +138,21 @@ class LazyAttributes(Mapping[str, Any]):
     ``segments`` is deliberately not here: the core works out the segments a slot needs when
     it decides that slot, after the namespaces they read have been prepared."""
 
-    __slots__ = ("_context",)
+    __slots__ = ("_context", "_values")
 
     def __init__(self, context: RequestContext) -> None:
         self._context = context
+        self._values = context._values  # read directly: conditions read it for every path
 
     def __getitem__(self, key: str) -> Any:
         if key == "segments":
             raise KeyError(key)
-        return self._context.namespace(key)
+        return self._values.get(key) or self._context.namespace(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return default if key == "segments" else self._context.namespace(key)
+        if key == "segments":
+            return default
+        return self._values.get(key) or self._context.namespace(key)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key != "segments"

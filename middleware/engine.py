@@ -22,7 +22,9 @@ from .client_ip import TrustedProxies
 from .clock import Clock
 from .consent import allows_storage
 from .context import RequestContext
+from .decisions import DecisionMemo
 from .device import DeviceProvider
+from .fragments import RecommendationFragments
 from .geo import GeoProvider
 from .identity import VisitorCookie
 from .localtime import TimeProvider
@@ -63,6 +65,8 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.renderer = SlotRenderer(FileSystemLoader([str(path) for path in settings.templates]))
+        self.decisions = DecisionMemo()
+        self.fragments = RecommendationFragments(self.renderer)
         dayparts = (
             DEFAULT_DAYPARTS if settings.dayparts is None else parse_dayparts(settings.dayparts)
         )

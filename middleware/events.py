@@ -58,6 +58,12 @@ async def record_request(
 
     ``is_page``: the response was an HTML page, so it counts as a page view (and, on an item
     route, as a view of that item).
+
+    The middleware awaits this after the app has sent its last body message, in the
+    request's own task. A server considers the response complete at that message (uvicorn
+    then starts the connection's next request), so clients never wait for these writes.
+    A separate task would change nothing for them, and a write still pending when its event
+    loop stops (a test client's loop ends with each request) would be lost.
     """
     visitor = personalization.visitor
     if visitor is None or not personalization.remembers:
@@ -92,8 +98,30 @@ async def record_request(
             writes.append(store.increment_cap(visitor.id, decision.cap_key, ttl=ttl))
         if decision.experiment is not None and decision.variant is not None:
             writes.append(store.record_exposure(decision.experiment, decision.variant))
-    if not writes:
-        return
-    for result in await asyncio.gather(*writes, return_exceptions=True):
-        if isinstance(result, Exception):
-            logger.warning("recording the request's events failed: %r", result)
+    if writes:
+        await _write_all(writes)
+
+
+async def _write_all(writes: list[Awaitable[Any]]) -> None:
+    """Await every write, concurrently; failures are logged, never raised.
+
+    All but the first become tasks *before* the first runs here, so a batching store (SQLite)
+    still receives them all in one loop iteration, and a store that answers at once (memory)
+    costs one task fewer than ``gather``, which wraps every write in a task and a future.
+    Cancelled while the first write runs, it still waits for the others before it stops.
+    """
+    tasks = [asyncio.ensure_future(write) for write in writes[1:]]
+    try:
+        await writes[0]
+    except Exception as error:
+        _log_failure(error)
+    finally:
+        for task in tasks:
+            try:
+                await task
+            except Exception as error:
+                _log_failure(error)
+
+
+def _log_failure(error: Exception) -> None:
+    logger.warning("recording the request's events failed: %r", error)

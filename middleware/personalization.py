@@ -7,21 +7,21 @@ The middleware creates one :class:`Personalization` per request and puts it in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from markupsafe import Markup
 
 from slots.attributes import ASYNC_NAMESPACES
 from slots.choice import decide
 from slots.decision import Decision
 from slots.policy import Policy
 from slots.profile import Profile, TraitValue, profile_attributes
+from slots.recommend import Recommendation
 
 from .context import RequestContext
 from .events import PendingEvents
 from .identity import Visitor
+from .slot_variables import SlotVariables
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -31,7 +31,6 @@ __all__ = ["Personalization"]
 logger = logging.getLogger("cheers")
 
 _PROFILE_NAMESPACES = frozenset({"visitor", "profile", "segments"})
-_TEMPLATE_NAMESPACES = ("device", "geo", "time", "weather", "visit", "page", "visitor", "profile")
 
 
 class Personalization:
@@ -61,6 +60,10 @@ class Personalization:
         self._profile_loaded = profile is not None or visitor is None
         self._decisions: dict[str, Decision] = {}
         self._filled: dict[str, str | None] = {}
+        # Namespaces prepare() has seen: preparing them again changes nothing, so the
+        # rewriting pass, which asks once per slot, skips the work.
+        self._prepared: frozenset[str] = frozenset()
+        self._personalizes: bool | None = None
         self.cookie_changed = False
 
     # -- what endpoints and templates read ------------------------------------------------
@@ -94,7 +97,9 @@ class Personalization:
 
     @property
     def personalizes(self) -> bool:
-        return not (self.is_bot and self.engine.settings.bot_content == "default")
+        if self._personalizes is None:  # asked for every slot; the device does not change
+            self._personalizes = not (self.engine.settings.bot_content == "default" and self.is_bot)
+        return self._personalizes
 
     # -- the profile ----------------------------------------------------------------------
     async def profile(self) -> Profile | None:
@@ -121,14 +126,18 @@ class Personalization:
 
     async def prepare(self, slot_names: Iterable[str]) -> None:
         """Resolve, concurrently, the asynchronous namespaces these slots' rules read."""
-        needed = self.policy.namespaces(slot_names)
+        await self._prepare(self.policy.namespaces(slot_names))
+
+    async def _prepare(self, needed: frozenset[str]) -> None:
+        if needed <= self._prepared:
+            return
         if needed & _PROFILE_NAMESPACES and not self.context.is_resolved("visitor"):
             await self.profile()
             self._provide_profile()
         await self.context.prepare(needed)
+        self._prepared |= needed
 
-    def _is_prepared(self, slot: str) -> bool:
-        needed = self.policy.namespaces((slot,))
+    def _is_prepared(self, needed: frozenset[str]) -> bool:
         if needed & _PROFILE_NAMESPACES and not self.context.is_resolved("visitor"):
             return False
         return all(self.context.is_resolved(n) for n in needed if n in ASYNC_NAMESPACES)
@@ -139,7 +148,9 @@ class Personalization:
         decision = self._decisions.get(slot)
         if decision is None:
             caps = self._profile.caps if self._profile is not None else None
-            decision = decide(
+            # A preview decides afresh: its persona's overrides and instant are one-offs.
+            decide_slot = decide if self.preview else self.engine.decisions.decide
+            decision = decide_slot(
                 self.policy,
                 slot,
                 attributes=self.context.attributes,
@@ -155,9 +166,10 @@ class Personalization:
         if name in self._filled:
             return self._filled[name]
         self._check_known(name)
-        if not self.personalizes or name not in self.policy.slots:
+        slot = self.policy.slots.get(name)
+        if slot is None or not self.personalizes:
             return None
-        if not self._is_prepared(name):
+        if not self._is_prepared(slot.namespaces):
             return None  # the rewriting pass will wait for the weather or the profile
         decision = self.decide(name)
         if decision.recommendations is not None:
@@ -168,18 +180,20 @@ class Personalization:
         """The slot's new inner HTML, or ``None`` to keep the page's default."""
         if name in self._filled:
             return self._filled[name]
-        if not self.personalizes or name not in self.policy.slots:
-            if name not in self.policy.slots:
-                logger.debug("slot %r is not in the policy; its default stays", name)
+        slot = self.policy.slots.get(name)
+        if slot is None:
+            logger.debug("slot %r is not in the policy; its default stays", name)
             return None
-        await self.prepare((name,))
+        if not self.personalizes:
+            return None
+        await self._prepare(slot.namespaces)
         decision = self.decide(name)
-        extra: Mapping[str, Any] | None = None
-        if decision.recommendations is not None:
-            extra = await self._recommendations(decision)
-            if extra is None:
-                return self._finish_fill(name, decision, None)
-        return self._finish_fill(name, decision, self._render(decision, default, extra))
+        if decision.recommendations is None:
+            return self._finish_fill(name, decision, self._render(decision, default))
+        recommendation = await self._recommendation(decision)
+        if recommendation is None:
+            return self._finish_fill(name, decision, None)
+        return self._finish_fill(name, decision, self._render(decision, default, recommendation))
 
     def _check_known(self, name: str) -> None:
         if self.engine.settings.debug and name not in self.policy.slots:
@@ -195,7 +209,8 @@ class Personalization:
             self.events.show(decision)
         return html
 
-    async def _recommendations(self, decision: Decision) -> Mapping[str, Any] | None:
+    async def _recommendation(self, decision: Decision) -> Recommendation | None:
+        """The slot's recommendation, or ``None`` (no recommender, or nothing to show)."""
         recommender = self.engine.recommender
         request = decision.recommendations
         if recommender is None or request is None:
@@ -203,37 +218,28 @@ class Personalization:
         result = await recommender.recommend(
             request, profile=await self.profile(), current_item=self.current_item, now=self.now
         )
-        if not result.items:
-            return None
-        return {
-            "items": [item.as_attributes() for item in result.items],
-            "strategy": result.strategy,
-        }
+        return result if result.items else None
 
     def _render(
-        self, decision: Decision, default: str, extra: Mapping[str, Any] | None
+        self, decision: Decision, default: str, recommendation: Recommendation | None = None
     ) -> str | None:
-        if decision.template is None:
+        template = decision.template
+        if template is None:
             return None
-        variables: dict[str, Any] = {
-            name: _LazyNamespace(self.context, name) for name in _TEMPLATE_NAMESPACES
-        }
-        variables.update(
-            slot=decision.slot,
-            default=Markup(default),
-            rule=decision.rule,
-            variant=decision.variant,
-        )
-        if extra:
-            variables.update(extra)
+
+        def variables(extra: Mapping[str, Any] | None = None) -> SlotVariables:
+            return SlotVariables(self.context, decision=decision, default=default, extra=extra)
+
         try:
-            return self.engine.renderer.render(decision.template, variables)
+            if recommendation is None:
+                return self.engine.renderer.render(template, variables())
+            return self.engine.fragments.render(decision, recommendation, variables=variables)
         except Exception:  # a broken template must never break the page
             logger.exception(
                 "slot %r, rule %r: rendering %r failed; the slot keeps its default",
                 decision.slot,
                 decision.rule,
-                decision.template,
+                template,
             )
             return None
 
@@ -257,25 +263,3 @@ class Personalization:
         self.cookie_changed = True
         self._profile = None
         self._profile_loaded = is_new
-
-
-class _LazyNamespace(Mapping[str, Any]):
-    """A namespace handed to a slot template, computed only if the template reads it."""
-
-    __slots__ = ("_context", "_name")
-
-    def __init__(self, context: RequestContext, name: str) -> None:
-        self._context = context
-        self._name = name
-
-    def _values(self) -> Mapping[str, Any]:
-        return self._context.namespace(self._name)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._values()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values())
-
-    def __len__(self) -> int:
-        return len(self._values())

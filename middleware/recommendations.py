@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from slots.recommend import (
 )
 
 from .catalog import CatalogSource
+from .snapshot import Snapshot
 from .stores.base import Store
 from .stores.guard import BACKEND_ERRORS
 
@@ -33,36 +34,33 @@ logger = logging.getLogger("cheers.recommendations")
 #: A store that is down or slow, or a catalog that cannot be loaded; anything else is a bug.
 _FAILURES: tuple[type[Exception], ...] = (*BACKEND_ERRORS, ConfigurationError)
 
+#: A recommendation kept in the snapshot, with the catalog it was computed against.
+_Kept = tuple[Catalog, Recommendation]
 
 
-class _Snapshot:
-    """Store reads kept for ``ttl`` seconds and then dropped all at once.
+def _result_key(
+    request: RecommendationRequest,
+    *,
+    profile: Profile | None,
+    current_item: str | None,
+    exclude: Collection[str],
+) -> Hashable:
+    """Everything a recommendation depends on besides the snapshot and the catalog.
 
-    Item statistics move slowly, so a page may use similarities a minute old; in exchange a
-    popular item costs a dict lookup instead of two store round trips and a normalisation.
-    One clock read per request and plain dict lookups keep a hit far cheaper than a
-    TTLCache's per-key expiry.
+    Of the profile, only what strategies read (slots/strategies.py): a new strategy that
+    reads another field must add it here. ``request.filter`` is not part of the request's
+    equality, so it is added, compared by identity.
     """
-
-    def __init__(self, *, ttl: float, maxsize: int, clock: Callable[[], float]) -> None:
-        self._ttl = ttl
-        self._maxsize = maxsize
-        self._clock = clock
-        self._entries: dict[Any, Any] = {}
-        self._expires = float("-inf")
-
-    def current(self) -> dict[Any, Any]:
-        """The live entries; empty when the snapshot expired or grew past its bound."""
-        now = self._clock()
-        if now >= self._expires or len(self._entries) > self._maxsize:
-            self._entries = {}
-            self._expires = now + self._ttl
-        return self._entries
-
-    def forget(self, keys: Iterable[Any]) -> None:
-        """Drop entries this process just made stale (other processes wait for the ttl)."""
-        for key in keys:
-            self._entries.pop(key, None)
+    history = None
+    if profile is not None:
+        history = (
+            profile.viewed,
+            profile.purchased,
+            profile.seen_out_of_stock,
+            frozenset(profile.views.items()),
+            frozenset(profile.categories.items()),
+        )
+    return (request, request.filter, current_item, frozenset(exclude), history)
 
 
 class Recommender:
@@ -100,8 +98,8 @@ class Recommender:
         self._view_weight = view_weight
         self._purchase_weight = purchase_weight
         self._measure: Similarity = measure
-        self._cache = (
-            _Snapshot(ttl=cache_ttl, maxsize=cache_size, clock=clock) if cache_ttl > 0 else None
+        self._cache: Snapshot[_Kept] | None = (
+            Snapshot(ttl=cache_ttl, maxsize=cache_size, clock=clock) if cache_ttl > 0 else None
         )
 
     # -- recommending ---------------------------------------------------------------------
@@ -115,11 +113,23 @@ class Recommender:
         exclude: Collection[str] = (),
     ) -> Recommendation:
         """The items for a slot; empty (the slot keeps its default) when the store or the
-        catalog fails, which is logged. ``exclude`` lists ids never to show (the cart)."""
-        # An unknown strategy is a configuration error and raises here, outside the guard.
-        needs = data_needs(request, current_item=current_item, profile=profile)
+        catalog fails, which is logged. ``exclude`` lists ids never to show (the cart).
+
+        While the snapshot lasts, the same inputs give the same recommendation, so it is
+        computed once: a visitor's next page, or another visitor with the same history.
+        """
+        key = self._key(request, profile=profile, current_item=current_item, exclude=exclude)
+        kept = self._cache.result(key) if self._cache is not None and key is not None else None
+        # An unknown strategy is a configuration error and raises here, outside the guard
+        # (a kept result's strategies are known to be valid).
+        needs = None if kept else data_needs(request, current_item=current_item, profile=profile)
+        version = self._cache.version if self._cache is not None else 0
         try:
             catalog = await self._catalog.get()
+            if kept is not None and kept[0] is catalog:
+                return kept[1]
+            if needs is None:  # kept, but computed against a catalog since replaced
+                needs = data_needs(request, current_item=current_item, profile=profile)
             similar, trending = await self._fetch(needs, now=now)
         except _FAILURES:  # a failing store or catalog must never break the page
             logger.warning(
@@ -135,7 +145,30 @@ class Recommender:
             trending=tuple(trending),
             exclude=frozenset(exclude),
         )
-        return recommend(request, inputs=inputs, catalog=catalog, measure=self._measure)
+        result = recommend(request, inputs=inputs, catalog=catalog, measure=self._measure)
+        if self._cache is not None and key is not None:
+            reads = [(kind, seed) for kind in needs.kinds for seed in needs.seeds]
+            self._cache.keep(key, (catalog, result), reads=reads, version=version)
+        return result
+
+    def _key(
+        self,
+        request: RecommendationRequest,
+        *,
+        profile: Profile | None,
+        current_item: str | None,
+        exclude: Collection[str],
+    ) -> Hashable | None:
+        """The key a recommendation is kept under, or ``None`` when it cannot be kept."""
+        if self._cache is None:
+            return None
+        self._cache.current()  # expires the snapshot first, so a stale result is not found
+        try:
+            key = _result_key(request, profile=profile, current_item=current_item, exclude=exclude)
+            hash(key)
+        except TypeError:  # an unhashable filter or count: compute every time
+            return None
+        return key
 
     async def _fetch(
         self, needs: DataNeeds, *, now: datetime

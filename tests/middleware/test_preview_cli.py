@@ -53,7 +53,8 @@ def test_preview_prints_each_slot_as_json(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["persona"] == "rainy-commuter" and result["status"] == 200
-    assert list(result["slots"]) == ["hero", "cta", "reminder", "recommendations", "recently_viewed"]
+    slots = ["hero", "cta", "reminder", "recommendations", "recently_viewed"]
+    assert list(result["slots"]) == slots
     hero = result["slots"]["hero"]
     assert (hero["rule"], hero["template"]) == ("rainy-day", "hero/rainy.html")
     assert hero["trace"] == [{"rule": "rainy-day", "outcome": "matched", "reason": ""}]
