@@ -87,6 +87,11 @@ class RequestContext:
     def is_resolved(self, name: str) -> bool:
         return name in self._values
 
+    def is_ready(self, name: str) -> bool:
+        """Whether reading ``name`` now gives its final value: it is resolved, or it is an
+        asynchronous namespace with no provider configured (it is simply absent)."""
+        return name in self._values or name not in self._async
+
     def namespace(self, name: str) -> Mapping[str, Any]:
         """The attributes of one namespace; an asynchronous one not yet prepared is empty."""
         values = self._values.get(name)

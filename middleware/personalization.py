@@ -140,7 +140,7 @@ class Personalization:
     def _is_prepared(self, needed: frozenset[str]) -> bool:
         if needed & _PROFILE_NAMESPACES and not self.context.is_resolved("visitor"):
             return False
-        return all(self.context.is_resolved(n) for n in needed if n in ASYNC_NAMESPACES)
+        return all(self.context.is_ready(n) for n in needed if n in ASYNC_NAMESPACES)
 
     # -- deciding and filling slots ---------------------------------------------------------
     def decide(self, slot: str) -> Decision:

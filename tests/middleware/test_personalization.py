@@ -135,3 +135,77 @@ def test_traces_are_never_shown_by_default(tmp_path: Path) -> None:
     response = client.get("/", headers={"user-agent": IPHONE})
     assert "x-cheers-trace" not in response.headers
     assert "<!-- cheers" not in response.text
+
+
+def test_slot_reading_unconfigured_weather_is_filled_inline(tmp_path: Path) -> None:
+    from .support import http_scope
+
+    _, middleware = app_with(tmp_path, PAGE, WEATHER_POLICY)  # no weather source
+    personalization = middleware.engine.begin(http_scope(user_agent=IPHONE))
+    assert personalization.fill_slot_now("cta", "Buy") == "<h1>Hello, phone</h1>"
+    # The hero's rule reads the weather, which is simply absent: decided now, default kept.
+    assert personalization.fill_slot_now("hero", "Welcome") is None
+    assert personalization.decisions["hero"].rule is None
+
+
+def test_bots_get_context_personalization_when_configured(tmp_path: Path) -> None:
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    policy = (
+        "slots:\n  cta:\n    rules:\n"
+        "      - {name: bots, when: {device.type: bot}, show: hero/phone.html}\n"
+    )
+    default_client, _ = app_with(tmp_path / "a", PAGE, policy)
+    context_client, _ = app_with(tmp_path / "b", PAGE, policy, bot_content="context")
+    assert "Hello, phone" not in default_client.get("/", headers={"user-agent": googlebot}).text
+    response = context_client.get("/", headers={"user-agent": googlebot})
+    assert "Hello, phone" in response.text
+    assert "set-cookie" not in response.headers  # still no profile, no cookie
+
+
+async def test_page_is_served_within_budget_while_the_weather_provider_hangs(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import time
+
+    from .support import Recorder, http_scope, receive_nothing
+
+    class Hanging:
+        async def fetch(self, latitude: float, longitude: float) -> Weather | None:
+            await asyncio.sleep(30)
+            return None
+
+    db = Path(__file__).resolve().parents[2] / "demo_site" / "geo" / "demo-cities.mmdb"
+    kwargs = write_policy(tmp_path, WEATHER_POLICY)
+    app = HTMLResponse(PAGE)
+    middleware = PersonalizationMiddleware(
+        app, weather=Hanging(), weather_budget=0.1, geoip_db=db, **kwargs
+    )
+    scope = http_scope(user_agent=IPHONE)
+    scope["client"] = ("192.0.2.10", 5000)  # London in the demo database: the weather is asked for
+    recorder = Recorder()
+    started = time.monotonic()
+    await middleware(scope, receive_nothing, recorder)
+    elapsed = time.monotonic() - started
+    assert recorder.start["status"] == 200
+    assert elapsed < 1.0, elapsed  # the budget is 0.1 s; the provider would take 30 s
+    assert b"<h1>Welcome</h1>" in recorder.body  # no weather: the rainy hero is not shown
+    await middleware.engine.aclose()
+
+
+def test_policy_edit_takes_effect_without_restart(tmp_path: Path) -> None:
+    import time
+
+    page = '<div data-slot="hero">Welcome</div>'
+    client, _ = app_with(tmp_path, page, WEATHER_POLICY)
+    assert "Hello, phone" not in client.get("/", headers={"user-agent": IPHONE}).text
+    policy = tmp_path / "policy.yaml"
+    mobile_hero = WEATHER_POLICY.replace("weather.condition: rain", "device.type: mobile")
+    policy.write_text(mobile_hero, encoding="utf-8")
+    time.sleep(1.1)  # the file is checked at most once a second
+    assert "Hello, phone" in client.get("/", headers={"user-agent": IPHONE}).text
+    policy.write_text(mobile_hero.replace("device.type: mobile", "device.type: {gte: 1}"))
+    time.sleep(1.1)
+    response = client.get("/", headers={"user-agent": IPHONE})
+    assert response.status_code == 200
+    assert "Hello, phone" in response.text  # the invalid edit is refused; the last good one serves
