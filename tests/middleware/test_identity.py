@@ -117,3 +117,10 @@ def test_read_cookie_finds_named_cookie() -> None:
     assert read_cookie("a=1; cheers_id=xyz; b=2", "cheers_id") == "xyz"
     assert read_cookie("a=1", "cheers_id") is None
     assert read_cookie(None, "cheers_id") is None
+
+
+def test_read_cookie_handles_quotes_spaces_and_junk() -> None:
+    assert read_cookie('a=1;cheers_id="abc" ; b', "cheers_id") == "abc"
+    assert read_cookie("xcheers_id=1; cheers_id=2", "cheers_id") == "2"
+    assert read_cookie("cheers_id", "cheers_id") is None
+    assert read_cookie("=;;;cheers_id=v=w", "cheers_id") == "v=w"
