@@ -33,8 +33,13 @@ class _Plan:
     def key(self, attributes: Mapping[str, Any], visitor_id: str | None) -> Hashable:
         """The values the slot's rules and segments would read; raises TypeError when one
         has no hashable form."""
-        values = tuple(_fingerprint(_read(attributes, path)) for path in self.paths)
-        return (visitor_id if self.buckets else _NO_VISITOR, values)
+        values = []
+        for path in self.paths:
+            value = _read(attributes, path)
+            kind = type(value)
+            # Most values are scalars: fingerprinted here, without a call per path.
+            values.append((kind, value) if kind in _SCALARS else _fingerprint(value))
+        return (visitor_id if self.buckets else _NO_VISITOR, tuple(values))
 
 
 def _plan(policy: Policy, slot: SlotPolicy) -> _Plan | None:

@@ -38,28 +38,32 @@ _FAILURES: tuple[type[Exception], ...] = (*BACKEND_ERRORS, ConfigurationError)
 _Kept = tuple[Catalog, Recommendation]
 
 
+def _history(profile: Profile | None) -> Hashable:
+    """Of the profile, only what strategies read (slots/strategies.py): a new strategy that
+    reads another field must add it here."""
+    if profile is None:
+        return None
+    return (
+        profile.viewed,
+        profile.purchased,
+        profile.seen_out_of_stock,
+        frozenset(profile.views.items()),
+        frozenset(profile.categories.items()),
+    )
+
+
 def _result_key(
     request: RecommendationRequest,
     *,
-    profile: Profile | None,
+    history: Hashable,
     current_item: str | None,
     exclude: Collection[str],
 ) -> Hashable:
     """Everything a recommendation depends on besides the snapshot and the catalog.
 
-    Of the profile, only what strategies read (slots/strategies.py): a new strategy that
-    reads another field must add it here. ``request.filter`` is not part of the request's
-    equality, so it is added, compared by identity.
+    ``request.filter`` is not part of the request's equality, so it is added, compared by
+    identity.
     """
-    history = None
-    if profile is not None:
-        history = (
-            profile.viewed,
-            profile.purchased,
-            profile.seen_out_of_stock,
-            frozenset(profile.views.items()),
-            frozenset(profile.categories.items()),
-        )
     return (request, request.filter, current_item, frozenset(exclude), history)
 
 
@@ -98,6 +102,7 @@ class Recommender:
         self._view_weight = view_weight
         self._purchase_weight = purchase_weight
         self._measure: Similarity = measure
+        self._last_history: tuple[Profile | None, Hashable] = (None, None)
         self._cache: Snapshot[_Kept] | None = (
             Snapshot(ttl=cache_ttl, maxsize=cache_size, clock=clock) if cache_ttl > 0 else None
         )
@@ -164,11 +169,25 @@ class Recommender:
             return None
         self._cache.current()  # expires the snapshot first, so a stale result is not found
         try:
-            key = _result_key(request, profile=profile, current_item=current_item, exclude=exclude)
+            key = _result_key(
+                request,
+                history=self._history_of(profile),
+                current_item=current_item,
+                exclude=exclude,
+            )
             hash(key)
         except TypeError:  # an unhashable filter or count: compute every time
             return None
         return key
+
+    def _history_of(self, profile: Profile | None) -> Hashable:
+        """The profile's part of the key, worked out once per profile: a page's slots all
+        ask with the same (immutable) profile object."""
+        last, history = self._last_history
+        if last is not profile or profile is None:
+            history = _history(profile)
+            self._last_history = (profile, history)
+        return history
 
     async def _fetch(
         self, needs: DataNeeds, *, now: datetime
