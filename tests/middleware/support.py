@@ -3,7 +3,7 @@ agents, and a raw-ASGI recorder for streaming tests."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,8 @@ def write_policy(
     }
 
 
-Message = dict[str, Any]
+# Matches starlette.types.Message, so a Recorder is a valid ASGI ``send``.
+Message = MutableMapping[str, Any]
 
 
 class Recorder:

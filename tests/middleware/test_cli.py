@@ -4,11 +4,13 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from middleware.cli import main
 from middleware.stores import open_store
+from slots.profile import Profile
 
 from .support import IPHONE
 
@@ -16,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_DB = ROOT / "demo_site" / "geo" / "demo-cities.mmdb"
 
 
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     assert main(list(argv)) == 0
-    return json.loads(capsys.readouterr().out)
+    printed: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return printed
 
 
 def test_context_prints_every_attribute_as_dotted_json(capsys) -> None:
@@ -83,7 +86,7 @@ def test_forget_and_purge_commands(tmp_path: Path, capsys) -> None:
     assert main(["purge", "--store", url, "--days", "395"]) == 0
     assert capsys.readouterr().out.startswith("purged 1 profiles")
 
-    async def remaining() -> list[object]:
+    async def remaining() -> list[Profile | None]:
         store = open_store(url)
         profiles = [await store.load_profile("a" * 32), await store.load_profile("b" * 32)]
         await store.close()

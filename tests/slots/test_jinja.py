@@ -65,6 +65,7 @@ def test_slot_tag_without_name_fails_with_line_number() -> None:
     with pytest.raises(SlotTemplateError) as caught:
         env.get_template("page")
     assert caught.value.lineno == 2
+    assert caught.value.message is not None
     assert "needs a name" in caught.value.message
 
 

@@ -63,12 +63,12 @@ def test_slot_renderer_exists() -> None:
     assert not renderer().exists("nope.html")
 
 
-class CountingMapping(dict):
+class CountingMapping(dict[str, object]):
     """A namespace that counts how often the template reads from it."""
 
     reads = 0
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> object:
         CountingMapping.reads += 1
         return super().__getitem__(key)
 

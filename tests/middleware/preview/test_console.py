@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -304,7 +305,7 @@ def test_console_session_for_never_previews_site_urls(console: TestClient, app: 
     ],
 )
 def test_console_configuration_mistakes_stop_start_up(
-    tmp_path: Path, options: dict, message: str
+    tmp_path: Path, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=message):
         find_middleware(make_app(tmp_path, **options))

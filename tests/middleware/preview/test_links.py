@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from middleware.preview.links import LinkKeeper, rewrite_links, rewrite_url
@@ -70,7 +72,7 @@ def test_rewrite_links_escapes_what_it_writes() -> None:
     )
 
 
-def _start(*headers: tuple[bytes, bytes], status: int = 200) -> dict:
+def _start(*headers: tuple[bytes, bytes], status: int = 200) -> dict[str, Any]:
     return {"type": "http.response.start", "status": status, "headers": list(headers)}
 
 

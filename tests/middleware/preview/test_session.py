@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,11 +18,11 @@ from ..support import DESKTOP, IPHONE, http_scope
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
 
 
-def _headers(scope: dict) -> dict[str, str]:
+def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
     return {name.decode(): value.decode() for name, value in scope["headers"]}
 
 
-def _scope() -> dict:
+def _scope() -> dict[str, Any]:
     return http_scope(
         "/_cheers/view/x/c/dogs",
         user_agent=DESKTOP,
@@ -96,6 +98,7 @@ def test_persona_session_uses_the_persona_clock_and_history() -> None:
     assert session.profile is not None and session.profile.visits == 4
     assert session.profile.first_seen == session.now - timedelta(days=10)
     today = persona_session(book.get("today"), _scope(), path="/", now=NOW).now
+    assert today is not None
     assert (today.isoformat(), today.utcoffset()) == (
         "2026-03-12T07:15:00+09:00",
         timedelta(hours=9),
