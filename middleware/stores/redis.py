@@ -13,77 +13,33 @@ prompt reply late, and a false timeout would drop the write.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from typing import cast
 
 from middleware.stores import _lua as lua
 from middleware.stores._codec import (
     DEFAULT_LIMITS,
-    decode_campaign,
-    decode_trait,
     encode_campaign,
     encode_trait,
-    from_micros,
     log_weight,
     score_at,
     to_micros,
     unique,
 )
+from middleware.stores._redis_connection import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from middleware.stores._redis_connection import POOL_WAIT as POOL_WAIT
+from middleware.stores._redis_connection import REPLY_TIMEOUT as REPLY_TIMEOUT
+from middleware.stores._redis_connection import open_client
+from middleware.stores._redis_connection import redact_url as redact_url
+from middleware.stores._redis_reply import merge_payload, profile_from_reply
 from middleware.stores.base import ItemKind, StoreLimits
-from slots.errors import ConfigurationError
 from slots.profile import Campaign, Profile, TraitValue
 
 __all__ = ["DEFAULT_TIMEOUT", "POOL_WAIT", "REPLY_TIMEOUT", "RedisStore", "redact_url"]
 
 _Args = list[str | int | float]  # what a Lua script's ARGV takes
-
-#: Seconds to connect, and to wait for a reply, unless the URL says ``?timeout=``.
-DEFAULT_TIMEOUT = 0.25
-#: The least time a command waits for its reply (a busy event loop reads replies late).
-REPLY_TIMEOUT = 2.0
-#: Seconds a command waits for a free pooled connection before it fails.
-POOL_WAIT = 2.0
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``, fit for logs and error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + netloc))
-
-
-def _split_timeout(url: str) -> tuple[str, float]:
-    """The URL without its ``timeout`` query parameter, and that timeout."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query)
-    given = [value for name, value in query if name == "timeout"]
-    rest = urlencode([(name, value) for name, value in query if name != "timeout"])
-    try:
-        timeout = float(given[-1]) if given else DEFAULT_TIMEOUT
-    except ValueError:
-        timeout = -1.0
-    if not timeout > 0:
-        raise ConfigurationError(
-            f"store URL {redact_url(url)!r}: timeout must be a number of seconds above 0, "
-            f"e.g. ?timeout=0.25"
-        )
-    return urlunsplit(parts._replace(query=rest)), timeout
-
-
-def _mapping(flat: Sequence[str]) -> dict[str, str]:
-    """A HGETALL reply from Lua (name, value, name, value ...) as a dict."""
-    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 class RedisStore:
@@ -106,20 +62,7 @@ class RedisStore:
         self._prefix = prefix
         self._clock = clock  # frequency-cap windows only; every other time is a parameter
         self._ttl = retention // timedelta(milliseconds=1)
-        address, timeout = _split_timeout(url)
-        # No I/O here: redis-py connects on the first command. Retries are off, since a
-        # retry after a timeout doubles the time a request waits on a Redis that is down.
-        # A burst beyond the pool's connections (?max_connections=, default 50) waits for
-        # a free one rather than failing.
-        pool = BlockingConnectionPool.from_url(
-            address,
-            timeout=POOL_WAIT,
-            decode_responses=True,
-            socket_connect_timeout=timeout,
-            socket_timeout=max(timeout, REPLY_TIMEOUT),
-            retry=Retry(NoBackoff(), 0),
-        )
-        self._client = Redis.from_pool(pool)
+        self._client = open_client(url)
         register = self._client.register_script
         self._visit = register(lua.RECORD_VISIT)
         self._view = register(lua.RECORD_VIEW)
@@ -151,7 +94,7 @@ class RedisStore:
     # -- profiles -------------------------------------------------------------------------
     async def load_profile(self, visitor_id: str) -> Profile | None:
         raw = await self._load(keys=self._visitor_keys(visitor_id), args=[self._now_ms(), "0"])
-        return _profile(visitor_id, raw) if raw[0] else None
+        return profile_from_reply(visitor_id, raw) if raw[0] else None
 
     async def record_visit(
         self,
@@ -230,7 +173,7 @@ class RedisStore:
             limits = self.limits
             args: _Args = [
                 self._ttl,
-                _payload(raw),
+                merge_payload(raw),
                 self._now_ms(),
                 limits.recent_items,
                 limits.purchased_items,
@@ -320,52 +263,3 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._client.aclose()
-
-
-def _profile(visitor_id: str, raw: list[Any]) -> Profile:
-    """A profile from the reply of the LOAD script."""
-    fields = _mapping(raw[1])
-    caps = raw[8]
-    first_seen, last_seen, campaign = (
-        fields.get(name) for name in ("first_seen", "last_seen", "campaign")
-    )
-    return Profile(
-        visitor_id=visitor_id,
-        first_seen=None if first_seen is None else from_micros(int(first_seen)),
-        last_seen=None if last_seen is None else from_micros(int(last_seen)),
-        visits=int(fields.get("visits", 0)),
-        page_views=int(fields.get("page_views", 0)),
-        viewed=tuple(raw[2]),
-        views={item: int(n) for item, n in _mapping(raw[3]).items()},
-        categories={name: int(n) for name, n in _mapping(raw[4]).items()},
-        purchased=tuple(raw[5]),
-        traits={name: decode_trait(value) for name, value in _mapping(raw[6]).items()},
-        campaign=None if campaign is None else decode_campaign(campaign),
-        first_referrer=fields.get("first_referrer"),
-        caps={caps[i]: int(caps[i + 1]) for i in range(0, len(caps), 3)},
-        seen_out_of_stock=tuple(raw[7]),
-    )
-
-
-def _payload(raw: list[Any]) -> str:
-    """The reply of taking a visitor, as the JSON the MERGE script reads."""
-    fields = _mapping(raw[1])
-    caps = raw[8]
-    return json.dumps(
-        {
-            "first_seen": fields.get("first_seen"),
-            "last_seen": fields.get("last_seen"),
-            "visits": int(fields.get("visits", 0)),
-            "page_views": int(fields.get("page_views", 0)),
-            "campaign": fields.get("campaign"),
-            "first_referrer": fields.get("first_referrer"),
-            "viewed": raw[2],
-            "purchased": raw[5],
-            "oos": raw[7],
-            "views": {item: int(n) for item, n in _mapping(raw[3]).items()},
-            "cats": {name: int(n) for name, n in _mapping(raw[4]).items()},
-            "traits": _mapping(raw[6]),
-            "caps": [caps[i : i + 3] for i in range(0, len(caps), 3)],
-            "persons": raw[9],
-        }
-    )

@@ -1,4 +1,4 @@
-"""The Redis store: key layout, TTLs, timeouts from the URL, and other processes."""
+"""The Redis store: key layout, TTLs, and other processes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import pytest
 import redis
 
 from middleware.stores import RedisStore
-from middleware.stores.redis import REPLY_TIMEOUT, redact_url
-from slots.errors import ConfigurationError
 from tests.middleware.stores import _workers
 from tests.middleware.stores.conftest import GAP, NOW
 
@@ -49,29 +47,6 @@ async def test_redis_store_links_expire_with_retention(redis_url: str) -> None:
     ttl = client.pttl("cheers:p:person-1")
     client.close()
     assert 90_000 < ttl <= 100_000
-
-
-def test_redis_store_takes_its_timeout_from_the_url() -> None:
-    store = RedisStore("redis://127.0.0.1:6379/3?timeout=0.5&max_connections=7")
-    kwargs = store._client.connection_pool.connection_kwargs
-    assert (kwargs["socket_connect_timeout"], kwargs["db"]) == (0.5, 3)
-    # Replies get at least REPLY_TIMEOUT: a busy loop reads prompt replies late.
-    assert kwargs["socket_timeout"] == REPLY_TIMEOUT
-    assert store._client.connection_pool.max_connections == 7
-    slow = RedisStore("redis://127.0.0.1:6379/3?timeout=5")
-    assert slow._client.connection_pool.connection_kwargs["socket_timeout"] == 5
-
-
-@pytest.mark.parametrize("timeout", ["0", "-1", "soon"])
-def test_redis_store_rejects_a_timeout_that_is_not_a_positive_number(timeout: str) -> None:
-    with pytest.raises(ConfigurationError, match="timeout must be a number of seconds"):
-        RedisStore(f"redis://:secret@127.0.0.1:6379/0?timeout={timeout}")
-
-
-def test_redact_url_hides_the_password_only() -> None:
-    assert redact_url("redis://user:s3cret@host:6379/0") == "redis://user:***@host:6379/0"
-    assert redact_url("rediss://:s3cret@host/1") == "rediss://:***@host/1"
-    assert redact_url("redis://host:6379/0") == "redis://host:6379/0"
 
 
 def test_redis_store_counts_every_visit_from_two_processes(redis_url: str) -> None:
