@@ -90,6 +90,7 @@ class PersonalizationMiddleware:
         preview_path: str = "/_cheers",
         preview_pages: Sequence[str] | None = None,
         preview_lifetime: timedelta = timedelta(hours=12),
+        user_key_secret: str | Secret | None = None,
     ) -> None:
         self.app = app
         settings = Settings(
@@ -113,6 +114,7 @@ class PersonalizationMiddleware:
             bot_content=bot_content,
             exclude_paths=tuple(exclude_paths),
             debug=debug,
+            user_key_secret=Secret(str(user_key_secret)) if user_key_secret is not None else None,
         )
         self.engine = Engine(settings, clock=clock or SystemClock())
         self._exclude = settings.exclude_paths
@@ -136,7 +138,9 @@ class PersonalizationMiddleware:
             return
         path: str = scope["path"]
         preview = self.preview
-        if preview is not None and path.startswith(preview.prefix):
+        if preview is not None and (
+            path == preview.prefix or path.startswith(preview.prefix + "/")
+        ):
             await preview(scope, receive, send)
             return
         if path.startswith(self._exclude):

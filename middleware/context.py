@@ -87,6 +87,11 @@ class RequestContext:
     def is_resolved(self, name: str) -> bool:
         return name in self._values
 
+    def forget(self, *names: str) -> None:
+        """Drop computed namespaces, so they are computed again (after a visitor switch)."""
+        for name in names:
+            self._values.pop(name, None)
+
     def is_ready(self, name: str) -> bool:
         """Whether reading ``name`` now gives its final value: it is resolved, or it is an
         asynchronous namespace with no provider configured (it is simply absent)."""

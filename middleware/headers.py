@@ -26,7 +26,13 @@ def _merge_cache_control(existing: str | None) -> str:
 
 
 def mark_personalized(headers: MutableHeaders) -> None:
-    """Mark a response as personalized: ``Cache-Control: private`` and ``Vary: Cookie``."""
+    """Mark a response as personalized: ``Cache-Control: private`` and ``Vary: Cookie``.
+
+    The app's validators (``ETag``, ``Last-Modified``) describe the page it rendered, not
+    this visitor's version of it: kept, a revalidation could answer 304 and leave the browser
+    showing yesterday's "Good morning". They are removed."""
+    del headers["etag"]
+    del headers["last-modified"]
     headers["Cache-Control"] = _merge_cache_control(headers.get("cache-control"))
     vary = headers.get("vary")
     if vary is None:

@@ -205,7 +205,10 @@ class Personalization:
 
     def _finish_fill(self, name: str, decision: Decision, html: str | None) -> str | None:
         self._filled[name] = html
-        if html is not None and not self.preview:
+        # A matched "keep" (an experiment's control arm) is shown too: the page's default is
+        # what the visitor sees, so its exposure and capped impression count.
+        kept_on_purpose = decision.rule is not None and decision.is_default
+        if (html is not None or kept_on_purpose) and not self.preview:
             self.events.show(decision)
         return html
 
@@ -263,3 +266,5 @@ class Personalization:
         self.cookie_changed = True
         self._profile = None
         self._profile_loaded = is_new
+        self._prepared = frozenset()
+        self.context.forget("visitor", "profile")  # read again, for the new visitor

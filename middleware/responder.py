@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from html import escape
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Send
@@ -22,7 +23,8 @@ __all__ = ["SlotResponder", "trace_header"]
 
 logger = logging.getLogger("cheers")
 
-_NO_BODY_STATUSES = frozenset({204, 205, 304})
+# No body to fill (204, 205, 304), or only part of one (206: a rewrite would break its range).
+_NOT_REWRITTEN = frozenset({204, 205, 206, 304})
 
 
 def trace_header(personalization: Personalization) -> str:
@@ -78,11 +80,12 @@ class SlotResponder:
             self._rewrite
             and self.is_page
             and not encoded
-            and self.status not in _NO_BODY_STATUSES
+            and self.status not in _NOT_REWRITTEN
             and not self._is_head
             and is_ascii_compatible(encoding)
         )
-        if (self.is_page and not encoded) or self._personalization.cookie_changed:
+        full_page = self.is_page and not encoded and self.status not in _NOT_REWRITTEN
+        if full_page or self._personalization.cookie_changed:
             self._add_cookie(headers)
         if not rewritable:
             if self.is_page and self._is_head and self._personalization.policy.slots:
@@ -138,10 +141,15 @@ class SlotResponder:
         if may_contain_slots(body):
             pieces = self._scanner.feed(body) + self._scanner.close()
             names = [piece.name for piece in pieces if isinstance(piece, SlotElement)]
-            await self._personalization.prepare(names)
+            try:
+                await self._personalization.prepare(names)
+            except Exception:  # a store or provider bug: the slots decide from what is there
+                logger.exception("preparing the context for slots %s failed", names)
             body = await self._assemble(pieces)
         headers = MutableHeaders(scope=self._start)
-        if self.personalized:
+        # Any slot Cheers decided makes the page this visitor's, even when the decision was
+        # the default: another visitor may be decided otherwise, so no shared cache may keep it.
+        if self.personalized or self._personalization.decisions:
             mark_personalized(headers)
         if self._explains:
             headers["x-cheers-trace"] = trace_header(self._personalization)
@@ -181,8 +189,7 @@ class SlotResponder:
             if decision is not None
             else f"{slot}: not in the policy; default kept"
         )
-        return (
-            b"<!-- cheers: "
-            + text.replace("--", "- -").encode("ascii", "backslashreplace")
-            + b" -->"
-        )
+        # Traces quote what visitors send (referrers, query values): escaped, no ">" is left
+        # to end the comment early, and no "<" to start markup.
+        safe = escape(text, quote=False).replace("--", "- -")
+        return b"<!-- cheers: " + safe.encode("ascii", "backslashreplace") + b" -->"

@@ -49,17 +49,19 @@ async def set_traits(request: Any, **traits: TraitValue) -> None:
 async def identify(request: Any, user_key: str) -> None:
     """Link this anonymous visitor to a person the app knows (after a login).
 
-    The person's history follows them across devices: when the person was seen before, this
-    visitor's history is merged into theirs and the browser is switched to their visitor id.
+    The person's history follows them across devices: this browser's history is merged into
+    the person's and the browser continues under the person's visitor id. Like a session id
+    at login, the id is never the one the browser arrived with: a first login links the
+    person to a fresh id, so an id planted in a victim's browser beforehand is worthless.
     The store only sees a keyed hash of ``user_key``."""
     personalization = get_personalization(request)
-    if personalization is None or personalization.visitor is None or personalization.preview:
+    if personalization is None or personalization.visitor is None or not personalization.remembers:
         return
     if not user_key:
         raise ValueError("identify() needs a non-empty user key")
     engine = personalization.engine
     visitor_id = personalization.visitor.id
-    linked = await engine.store.link_person(engine.person_hash(user_key), visitor_id)
+    linked = await engine.store.link_person(engine.person_hash(user_key), new_visitor_id())
     if linked != visitor_id:
         await engine.store.merge_profiles(visitor_id, linked)
         personalization.switch_visitor(linked, is_new=False)

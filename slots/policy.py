@@ -135,4 +135,7 @@ class _SlotLoader:
             local_schedule = rule.schedule is not None and rule.schedule.uses_local_time
             if local_schedule or (rule.cap is not None and rule.cap.per == "day"):
                 namespaces |= {"time"}
+            if rule.cap is not None:
+                # Impressions so far are counted in the visitor's profile.
+                namespaces |= {"profile"}
         return namespaces, needed

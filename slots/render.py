@@ -20,7 +20,8 @@ def freeze(value: Any) -> Hashable:
     if isinstance(value, (list, tuple, set, frozenset)):
         return tuple(freeze(item) for item in value)
     hash(value)  # raises TypeError for anything else unhashable
-    return value  # type: ignore[no-any-return]
+    # Typed, so 1, 1.0 and True (equal in Python) never share a rendered fragment.
+    return (type(value), value)
 
 
 class SlotRenderer:

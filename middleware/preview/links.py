@@ -80,7 +80,12 @@ class LinkKeeper:
     """
 
     def __init__(
-        self, send: Send, *, view_prefix: str, host: str | None, is_head: bool = False,
+        self,
+        send: Send,
+        *,
+        view_prefix: str,
+        host: str | None,
+        is_head: bool = False,
         max_bytes: int = 16 << 20,
     ) -> None:
         self._send = send
@@ -99,6 +104,9 @@ class LinkKeeper:
         elif message["type"] == "http.response.body" and self._start is not None:
             await self._on_body(message)
         else:
+            if self._start is not None:  # e.g. http.response.pathsend: the start goes first
+                start, self._start = self._start, None
+                await self._send(start)
             await self._send(message)
 
     async def _on_start(self, message: Message) -> None:

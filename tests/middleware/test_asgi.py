@@ -238,18 +238,68 @@ def test_middleware_personalized_page_is_private_and_varies_on_cookie(tmp_path: 
     assert response.headers["vary"] == "Accept-Encoding, Cookie"
 
 
-def test_middleware_unchanged_page_keeps_app_headers(tmp_path: Path) -> None:
-    async def cached(request: Request) -> Response:
-        return HTMLResponse(PAGE, headers={"cache-control": "public, max-age=300"})
+def test_middleware_page_without_policy_slots_keeps_app_headers(tmp_path: Path) -> None:
+    page = '<p>Shop</p><div data-slot="newsletter">Sign up</div>'  # not a slot the policy has
 
-    # DNT: nothing stored, so no cookie; a desktop matches no rule, so nothing changes.
-    response = TestClient(starlette_app(tmp_path, cached)).get(
-        "/", headers={"user-agent": DESKTOP, "dnt": "1"}
-    )
-    assert response.text == PAGE
+    async def cached(request: Request) -> Response:
+        return HTMLResponse(page, headers={"cache-control": "public, max-age=300", "etag": '"v1"'})
+
+    # DNT: nothing stored, so no cookie; no slot of the policy is on the page.
+    client = TestClient(starlette_app(tmp_path, cached))
+    response = client.get("/", headers={"user-agent": IPHONE, "dnt": "1"})
+    assert response.text == page
     assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["etag"] == '"v1"'
     assert "vary" not in response.headers
     assert "set-cookie" not in response.headers
+
+
+def test_middleware_default_decision_is_still_private(tmp_path: Path) -> None:
+    async def cached(request: Request) -> Response:
+        return HTMLResponse(
+            PAGE,
+            headers={"cache-control": "public, max-age=300", "etag": '"v1"', "last-modified": "x"},
+        )
+
+    # A desktop matches no rule, so the page is unchanged; but a phone's would not be, so a
+    # shared cache must not keep this one and hand it to the phone.
+    client = TestClient(starlette_app(tmp_path, cached))
+    response = client.get("/", headers={"user-agent": DESKTOP, "dnt": "1"})
+    assert response.text == PAGE
+    assert response.headers["cache-control"] == "private, max-age=300"
+    assert response.headers["vary"] == "Cookie"
+    assert "etag" not in response.headers and "last-modified" not in response.headers
+
+
+def test_middleware_partial_content_is_not_rewritten(tmp_path: Path) -> None:
+    async def partial(request: Request) -> Response:
+        return Response(
+            PAGE.encode()[:80],
+            status_code=206,
+            media_type="text/html",
+            headers={"content-range": f"bytes 0-79/{len(PAGE)}"},
+        )
+
+    response = TestClient(starlette_app(tmp_path, partial)).get("/", headers={"user-agent": IPHONE})
+    assert response.status_code == 206
+    assert response.content == PAGE.encode()[:80]
+
+
+def test_middleware_trace_comments_cannot_be_escaped_by_a_visitor(tmp_path: Path) -> None:
+    policy = (
+        "slots:\n  hero:\n    rules:\n"
+        "      - {name: news, when: {visit.utm_source: news}, show: hero/phone.html}\n"
+    )
+    kwargs = write_policy(tmp_path, policy) | {"debug": True}
+    app = Starlette(
+        routes=[Route("/", lambda request: HTMLResponse(PAGE))],
+        middleware=[Middleware(PersonalizationMiddleware, **kwargs)],
+    )
+    hostile = "--><img src=x onerror=alert(1)>"
+    response = TestClient(app).get("/", params={"utm_source": hostile})
+    assert "utm_source is '- -&gt;&lt;img" in response.text  # the trace quotes it, escaped
+    assert "<img" not in response.text
+    assert response.text.count("-->") == response.text.count("<!--")
 
 
 def test_middleware_render_failure_keeps_default_and_logs(

@@ -201,3 +201,62 @@ def test_store_down_still_serves_context_personalization(tmp_path: Path, caplog)
         if r.levelno >= logging.WARNING and "store" in r.getMessage().lower()
     ]
     assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+
+
+def test_identify_never_keeps_the_id_the_browser_arrived_with(tmp_path: Path) -> None:
+    client, _ = build(tmp_path)
+    client.get("/")
+    before = visitor_of(client)
+    client.get("/login?user=ann@example.com")
+    assert visitor_of(client) != before  # a planted id is worthless after the login
+
+
+def test_identify_survives_key_rotation_with_a_user_key_secret(tmp_path: Path) -> None:
+    first, middleware = build(tmp_path, secret_key=["old-key"], user_key_secret="people-key")
+    first.get("/")
+    first.get("/login?user=ann@example.com")
+    person = visitor_of(first)
+    rotated, redeployed = build(
+        tmp_path, secret_key=["new-key", "old-key"], user_key_secret="people-key"
+    )
+    redeployed.engine.store = middleware.engine.store  # the same store, after a deploy
+    rotated.get("/")
+    rotated.get("/login?user=ann@example.com")
+    assert visitor_of(rotated) == person
+
+
+CAPPED = """\
+slots:
+  hero:
+    rules:
+      - name: once
+        cap: {max: 1, per: visitor}
+        when: {device.type: {$exists: true}}
+        show: hero/back.html
+"""
+
+
+def test_frequency_cap_stops_the_rule_after_max_impressions(tmp_path: Path) -> None:
+    client, _ = build(tmp_path, CAPPED)
+    shown = ["Welcome back" in client.get("/").text for _ in range(3)]
+    assert shown == [True, False, False]
+
+
+EXPERIMENT = """\
+slots:
+  hero:
+    rules:
+      - name: split
+        variants: {control: keep, bold: hero/back.html}
+        weights: [0.5, 0.5]
+        experiment: split-test
+"""
+
+
+def test_control_arm_exposures_are_recorded(tmp_path: Path) -> None:
+    client, middleware = build(tmp_path, EXPERIMENT)
+    for _ in range(40):
+        TestClient(client.app).get("/")
+    counts = asyncio.run(middleware.engine.store.exposures("split-test"))
+    assert set(counts) == {"control", "bold"}
+    assert counts["control"][0] + counts["bold"][0] == 40

@@ -123,7 +123,8 @@ slots:
   b:
     rules: [{name: r, schedule: {start: 2026-12-01T00:00:00Z}, show: hero/dogs.html}]
 """)
-    assert policy.namespaces(["a"]) == {"time"}
+    # A cap counts impressions in the profile; a per-day cap also needs the local date.
+    assert policy.namespaces(["a"]) == {"time", "profile"}
     assert policy.namespaces(["b"]) == frozenset()
 
 
