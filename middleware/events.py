@@ -94,7 +94,11 @@ async def record_request(
         writes.append(store.set_traits(visitor.id, dict(personalization.events.traits), now=now))
     for decision in personalization.events.shown:
         if decision.cap_key is not None:
-            ttl = _DAY_CAP_TTL if decision.cap_key.count(":") >= 2 else engine.settings.retention
+            ttl = (
+                _DAY_CAP_TTL
+                if _capped_per_day(personalization, decision)
+                else engine.settings.retention
+            )
             writes.append(store.increment_cap(visitor.id, decision.cap_key, ttl=ttl))
         if decision.experiment is not None and decision.variant is not None:
             writes.append(store.record_exposure(decision.experiment, decision.variant))
@@ -125,3 +129,12 @@ async def _write_all(writes: list[Awaitable[Any]]) -> None:
 
 def _log_failure(error: Exception) -> None:
     logger.warning("recording the request's events failed: %r", error)
+
+
+def _capped_per_day(personalization: Personalization, decision: Decision) -> bool:
+    """Whether the decision's rule caps impressions per day (its counter lives two days)."""
+    slot = personalization.policy.slots.get(decision.slot)
+    for rule in slot.rules if slot is not None else ():
+        if rule.name == decision.rule:
+            return rule.cap is not None and rule.cap.per == "day"
+    return False

@@ -60,3 +60,32 @@ async def test_write_all_cancelled_during_the_first_write_still_finishes_the_oth
     with pytest.raises(asyncio.CancelledError):
         await task
     assert done == ["visit", "exposure"]
+
+
+def test_cap_counters_live_two_days_only_for_per_day_caps(tmp_path) -> None:
+    from datetime import timedelta
+
+    from middleware import PersonalizationMiddleware
+    from middleware.events import _capped_per_day
+    from slots.decision import Decision
+
+    from .support import http_scope, write_policy
+
+    policy = """\
+slots:
+  hero:
+    rules:
+      - {name: "daily", cap: {max: 1, per: day}, show: hero/phone.html}
+  cta:
+    rules:
+      - {name: "ever", cap: {max: 1, per: visitor}, show: hero/phone.html}
+"""
+    middleware = PersonalizationMiddleware(
+        lambda scope, receive, send: None, **write_policy(tmp_path, policy)
+    )
+    personalization = middleware.engine.begin(http_scope())
+    daily = Decision("hero", rule="daily", cap_key="hero:daily:2026-11-22")
+    ever = Decision("cta", rule="ever", cap_key="cta:ever")
+    assert _capped_per_day(personalization, daily)
+    assert not _capped_per_day(personalization, ever)
+    assert middleware.engine.settings.retention == timedelta(days=395)
