@@ -65,6 +65,8 @@ async def test_write_all_cancelled_during_the_first_write_still_finishes_the_oth
 def test_cap_counters_live_two_days_only_for_per_day_caps(tmp_path) -> None:
     from datetime import timedelta
 
+    from starlette.responses import HTMLResponse
+
     from middleware import PersonalizationMiddleware
     from middleware.events import _capped_per_day
     from slots.decision import Decision
@@ -81,7 +83,7 @@ slots:
       - {name: "ever", cap: {max: 1, per: visitor}, show: hero/phone.html}
 """
     middleware = PersonalizationMiddleware(
-        lambda scope, receive, send: None, **write_policy(tmp_path, policy)
+        HTMLResponse("<p>x</p>"), **write_policy(tmp_path, policy)
     )
     personalization = middleware.engine.begin(http_scope())
     daily = Decision("hero", rule="daily", cap_key="hero:daily:2026-11-22")
