@@ -32,12 +32,14 @@ _PERSONALIZED_METHODS = frozenset({"GET", "HEAD"})
 @dataclass(frozen=True, slots=True)
 class PreviewSession:
     """A request to be served as a persona: the scope as the persona would send it (their
-    user agent, address, headers), attribute overrides, their instant and their history."""
+    user agent, address, headers), attribute overrides, their instant and their history.
+    ``visitor_id`` buckets the persona into experiments (stable per persona; never stored)."""
 
     scope: Scope
     overrides: Mapping[str, Mapping[str, Any]]
     now: datetime | None = None
     profile: Profile | None = None
+    visitor_id: str | None = None
 
 
 class PreviewHook(Protocol):
@@ -162,6 +164,7 @@ class PersonalizationMiddleware:
                 now=session.now,
                 profile=session.profile,
                 preview=True,
+                visitor_id=session.visitor_id,
             )
         else:
             personalization = self.engine.begin(scope)

@@ -26,7 +26,7 @@ from .decisions import DecisionMemo
 from .device import DeviceProvider
 from .fragments import RecommendationFragments
 from .geo import GeoProvider
-from .identity import VisitorCookie
+from .identity import Visitor, VisitorCookie
 from .localtime import TimeProvider
 from .personalization import Personalization
 from .policy_file import PolicyFile
@@ -129,8 +129,12 @@ class Engine:
         now: datetime | None = None,
         profile: Profile | None = None,
         preview: bool = False,
+        visitor_id: str | None = None,
     ) -> Personalization:
-        """Start personalizing one request; the result goes into ``scope["personalization"]``."""
+        """Start personalizing one request; the result goes into ``scope["personalization"]``.
+
+        ``preview`` requests store nothing and set no cookie; their ``visitor_id`` (a
+        persona's) only buckets them into experiments, as a real visitor would be."""
         request = RequestInfo.from_scope(scope)
         instant = now or self.clock.now()
         policy = self.policy
@@ -143,7 +147,10 @@ class Engine:
             overrides=overrides or {},
         )
         visitor = None
-        if not preview and allows_storage(request, self.settings.consent):
+        if preview:
+            if visitor_id is not None:
+                visitor = Visitor(visitor_id, is_new=False, needs_cookie=False)
+        elif allows_storage(request, self.settings.consent):
             visitor = self.cookie.read(request.headers.get("cookie"), now=instant.timestamp())
         return Personalization(
             self, context=context, policy=policy, visitor=visitor, profile=profile, preview=preview

@@ -70,7 +70,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     """A slot's decision as plain JSON data."""
     trace = [{"rule": s.rule, "outcome": s.outcome, "reason": s.reason} for s in decision.trace]
     return {
-        "rule": decision.rule, "variant": decision.variant, "template": decision.template,
+        "rule": decision.rule, "variant": decision.variant, "bucket": decision.bucket,
+        "template": decision.template,
         "strategy": decision.recommendations.strategy if decision.recommendations else None,
         "trace": trace, "explain": decision.explain(),
     }

@@ -221,7 +221,7 @@ class PreviewConsole:
         )
         personalization = engine.begin(
             session.scope, overrides=session.overrides, now=session.now, profile=session.profile,
-            preview=True,
+            preview=True, visitor_id=session.visitor_id,
         )
         slots = tuple(personalization.policy.slots)
         await personalization.prepare(slots)

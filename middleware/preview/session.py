@@ -24,13 +24,25 @@ PREVIEW_COOKIE: Final = "cheers_preview"
 _ADDRESS_HEADERS: Final = frozenset(
     {"forwarded", "x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connecting-ip"}
 )
-_CDN_GEO_PREFIXES: Final = ("cf-ip", "cf-region", "cf-postal", "cf-timezone",
-                            "cloudfront-viewer-", "x-vercel-ip-")
+_CDN_GEO_PREFIXES: Final = (
+    "cf-ip",
+    "cf-region",
+    "cf-postal",
+    "cf-timezone",
+    "cloudfront-viewer-",
+    "x-vercel-ip-",
+)
 _UTM: Final = {"source": "utm_source", "medium": "utm_medium", "campaign": "utm_campaign"}
 # Keys the console's router and the middleware put in a scope; the app must not see them
 # (its own router would take the console's for its own).
-_CONSOLE_KEYS: Final = ("personalization", "path_params", "endpoint", "router", "route_root_path",
-                        "cheers.preview_grant")
+_CONSOLE_KEYS: Final = (
+    "personalization",
+    "path_params",
+    "endpoint",
+    "router",
+    "route_root_path",
+    "cheers.preview_grant",
+)
 
 
 def zone_exists(name: str) -> bool:
@@ -83,7 +95,13 @@ def persona_session(
     if persona.ip is not None:
         new_scope["client"] = (persona.ip, 0)
     profile = persona.profile(now=instant)
-    return PreviewSession(new_scope, overrides=persona.overrides(), now=instant, profile=profile)
+    return PreviewSession(
+        new_scope,
+        overrides=persona.overrides(),
+        now=instant,
+        profile=profile,
+        visitor_id=f"persona-{persona.name}",  # stable: a persona always lands in one variant
+    )
 
 
 def clean_scope(scope: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,8 +122,11 @@ def _query(persona: Persona, query_string: bytes) -> bytes:
     utm = {_UTM[key]: value for key, value in persona.request.utm.items()}
     if not utm:
         return query_string
-    pairs = [(k, v) for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-             if k not in utm]
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        if k not in utm
+    ]
     return urlencode([*pairs, *utm.items()]).encode("latin-1")
 
 
@@ -134,8 +155,11 @@ def _headers(persona: Persona, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple
         if lower in replaced or (persona.ip is not None and _is_address_header(lower)):
             continue
         kept.append((name, value))
-    kept += [(name.encode("latin-1"), value.encode("latin-1", "replace"))
-             for name, value in replaced.items() if value is not None]
+    kept += [
+        (name.encode("latin-1"), value.encode("latin-1", "replace"))
+        for name, value in replaced.items()
+        if value is not None
+    ]
     return kept
 
 

@@ -77,7 +77,17 @@ def test_preview_explains_the_rules_that_failed(capsys: pytest.CaptureFixture[st
     assert slots["hero"]["rule"] == "cosy-evening"
     outcomes = [(step["rule"], step["outcome"]) for step in slots["hero"]["trace"]]
     assert outcomes[0] == ("rainy-day", "skipped") and outcomes[-1] == ("cosy-evening", "matched")
-    assert slots["cta"]["variant"] == "free_delivery"
+    # A persona is bucketed like a visitor, under a stable id of its own.
+    from slots.experiments import assign_variant
+
+    assignment = assign_variant(
+        experiment_key="cta:first-offer",
+        visitor_id="persona-midnight-first-timer",
+        weights=[0.5, 0.5],
+    )
+    assert assignment is not None
+    assert slots["cta"]["variant"] == ["free_delivery", "ten_percent"][assignment.index]
+    assert slots["cta"]["bucket"] == pytest.approx(assignment.bucket)
     assert "weather.condition is 'clear'" in slots["hero"]["trace"][0]["reason"]
 
 
