@@ -61,7 +61,8 @@ def _result_key(
 ) -> Hashable:
     """Everything a recommendation depends on besides the snapshot and the catalog.
 
-    ``request.filter`` is not part of the request's equality, so it is added, compared by
+    The request's fields (strategy, limit, ``exclude_purchased``, ``exclude_viewed``, ...)
+    take part through its equality; ``request.filter`` does not, so it is added, compared by
     identity.
     """
     return (request, request.filter, current_item, frozenset(exclude), history)

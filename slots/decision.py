@@ -114,7 +114,9 @@ class RecommendationRequest:
     """A slot that shows recommendations: which strategy, how many, and the fallbacks.
 
     ``filter`` is the policy's compiled condition on item fields (``Item.as_attributes()``);
-    an item it rejects is never shown.
+    an item it rejects is never shown. ``exclude_viewed`` hides the visitor's recently viewed
+    items from every strategy except those that list viewed items by design
+    (``recently_viewed``, ``eyeing``, ``back_in_stock``).
     """
 
     strategy: str
@@ -123,6 +125,7 @@ class RecommendationRequest:
     fallbacks: tuple[str, ...] = ()
     exclude_purchased: bool = True
     filter: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False)
+    exclude_viewed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from slots.decision import RecommendationRequest
 from slots.errors import ConfigurationError
 from slots.profile import Profile
 from slots.strategies import (
+    SHOWS_VIEWED,
     STRATEGIES,
     RecommendationInputs,
     Strategy,
@@ -22,6 +23,7 @@ from slots.strategies import (
 )
 
 __all__ = [
+    "SHOWS_VIEWED",
     "STRATEGIES",
     "DataNeeds",
     "ItemFilter",
@@ -92,8 +94,9 @@ def data_needs(
         seeds.update(dict.fromkeys(seeds_for(strategy, current_item=current_item, profile=profile)))
         kinds.update(dict.fromkeys(kinds_for(strategy)))
         if fetch := trending_fetch_for(strategy):
-            # Some trending items are excluded later (bought, out of stock): fetch spare ones.
-            trending = max(trending, fetch, 2 * request.limit)
+            # Some trending items are excluded later (bought, viewed, out of stock): fetch
+            # spare ones.
+            trending = max(trending, fetch, 2 * request.limit + len(_viewed(request, profile)))
     if not seeds:
         kinds.clear()
     return DataNeeds(seeds=tuple(seeds), kinds=tuple(kinds), trending=trending)
@@ -109,19 +112,22 @@ def recommend(
     """Fill a slot: the strategy's items, then each fallback's, up to ``request.limit``.
 
     Never shown: the item on the page, ``inputs.exclude``, purchased items (when
-    ``request.exclude_purchased``), items out of stock, ids the catalog does not know, items
-    the request's ``filter`` rejects, and repeats. Fewer than ``request.minimum`` items give
-    an empty recommendation, so the slot keeps its default.
+    ``request.exclude_purchased``), viewed items (when ``request.exclude_viewed``, except by
+    the :data:`SHOWS_VIEWED` strategies), items out of stock, ids the catalog does not know,
+    items the request's ``filter`` rejects, and repeats. Fewer than ``request.minimum`` items
+    give an empty recommendation, so the slot keeps its default.
     """
     admit = _admission(request, inputs=inputs, catalog=catalog)
+    viewed = _viewed(request, inputs.profile)
     items: list[Item] = []
     sources: list[Strategy] = []
     for strategy in _strategies(request):
         if len(items) >= request.limit:
             break
+        hidden = frozenset() if strategy in SHOWS_VIEWED else viewed
         proposed = candidates(strategy, inputs=inputs, catalog=catalog, measure=measure)
         for item_id, source in proposed:
-            item = admit(item_id)
+            item = None if item_id in hidden else admit(item_id)
             if item is not None:
                 items.append(item)
                 sources.append(source)
@@ -130,6 +136,13 @@ def recommend(
     if len(items) < max(request.minimum, 1):
         return Recommendation()
     return Recommendation(items=tuple(items), sources=tuple(sources))
+
+
+def _viewed(request: RecommendationRequest, profile: Profile | None) -> frozenset[str]:
+    """The ids ``request.exclude_viewed`` hides from the strategies it applies to."""
+    if not request.exclude_viewed or profile is None:
+        return frozenset()
+    return frozenset(profile.viewed)
 
 
 def _admission(

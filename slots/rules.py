@@ -12,7 +12,7 @@ from .condition_loader import SegmentRefs, load_condition
 from .conditions import CompiledCondition
 from .decision import RecommendationRequest
 from .schedule import parse_cap, parse_schedule
-from .strategies import STRATEGIES
+from .strategies import SHOWS_VIEWED, STRATEGIES
 from .yamlsource import Diagnostics, KeyPath, describe
 
 __all__ = ["KEEP", "RECOMMEND_KEYS", "RuleLoader"]
@@ -21,7 +21,7 @@ __all__ = ["KEEP", "RECOMMEND_KEYS", "RuleLoader"]
 KEEP: Final = "keep"
 #: The keys that ask a slot or a rule for recommendations.
 RECOMMEND_KEYS: Final = (
-    "strategy", "fallbacks", "limit", "minimum", "filter", "exclude_purchased",
+    "strategy", "fallbacks", "limit", "minimum", "filter", "exclude_purchased", "exclude_viewed",
 )
 _VARIANT_KEYS: Final = ("variants", "weights", "experiment", "coverage")
 _RULE_KEYS: Final = ("name", "when", "schedule", "cap", "priority", "show", *_VARIANT_KEYS,
@@ -189,10 +189,10 @@ class RuleLoader:
         minimum = self.diag.whole_number((*path, "minimum"), mapping.get("minimum", 1), default=1)
         if minimum > limit:
             self.diag.error((*path, "minimum"), f"minimum {minimum} is more than limit {limit}")
-        exclude = mapping.get("exclude_purchased", True)
-        if not isinstance(exclude, bool):
-            self.diag.error((*path, "exclude_purchased"), "exclude_purchased must be true or "
-                            f"false, not {describe(exclude)}")
+        exclude = self._flag(path, mapping, "exclude_purchased", default=True)
+        exclude_viewed = self._flag(path, mapping, "exclude_viewed", default=False)
+        if exclude_viewed and len(self.diag.errors) == before:
+            self._check_viewed_matters(path, (mapping["strategy"], *fallbacks))
         keep = None
         if "filter" in mapping:
             keep, _ = load_condition(self.diag, (*path, "filter"), mapping["filter"],
@@ -200,7 +200,23 @@ class RuleLoader:
         if len(self.diag.errors) > before:
             return None
         return RecommendationRequest(mapping["strategy"], limit, minimum, tuple(fallbacks),
-                                     exclude, filter=keep)
+                                     exclude, filter=keep, exclude_viewed=exclude_viewed)
+
+    def _flag(self, path: KeyPath, mapping: dict[str, Any], key: str, *, default: bool) -> bool:
+        value = mapping.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.diag.error((*path, key), f"{key} must be true or false, not {describe(value)}")
+        return default
+
+    def _check_viewed_matters(self, path: KeyPath, strategies: tuple[str, ...]) -> None:
+        # Those strategies list viewed items by design and ignore the key: true would be a
+        # no-op that reads as if it did something.
+        if all(strategy in SHOWS_VIEWED for strategy in strategies):
+            self.diag.error((*path, "exclude_viewed"), "exclude_viewed has no effect here: every "
+                            f"strategy ({', '.join(dict.fromkeys(strategies))}) lists viewed "
+                            "items by design; remove it, or add a fallback such as trending",
+                            at_key=True)
 
     def _template(self, path: KeyPath, value: Any) -> str | None:
         if value == KEEP:

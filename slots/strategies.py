@@ -20,6 +20,7 @@ from slots.profile import Profile
 
 __all__ = [
     "MAX_SEEDS",
+    "SHOWS_VIEWED",
     "STRATEGIES",
     "Candidate",
     "RecommendationInputs",
@@ -42,6 +43,9 @@ Strategy = Literal[
     "for_you",
 ]
 STRATEGIES: Final[tuple[Strategy, ...]] = get_args(Strategy)
+#: Strategies whose point is the visitor's own viewed items (a reminder, not a discovery):
+#: ``exclude_viewed`` leaves them alone.
+SHOWS_VIEWED: Final[frozenset[Strategy]] = frozenset({"recently_viewed", "eyeing", "back_in_stock"})
 
 #: A candidate item id and the strategy that proposed it.
 Candidate = tuple[str, Strategy]

@@ -156,6 +156,23 @@ def test_fresh_start_recommends_from_the_aisle_a_visitor_browses(tmp_path: Path)
     assert "Good dogs deserve great walks" in _slot(home, "hero")
 
 
+def test_home_recommendations_leave_out_what_recently_viewed_lists(tmp_path: Path) -> None:
+    clock = MovableClock(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
+    visitor = _fresh_shop(tmp_path, clock=clock)
+    for item_id in DOG_ITEMS:
+        visitor.get(f"/products/{item_id}")
+    first_visit = visitor.get("/").text  # your-aisles
+    clock.instant += timedelta(days=2)  # a new visit: for-you
+    visitor.get(f"/products/{DOG_ITEMS[0]}")
+    returning = visitor.get("/").text
+    assert "Welcome back!" in _slot(returning, "cta")
+    for home in (first_visit, returning):
+        picks = PRODUCT_LINK.findall(_slot(home, "recommendations"))
+        recently = PRODUCT_LINK.findall(_slot(home, "recently_viewed"))
+        assert len(picks) == 4 and set(recently) == set(DOG_ITEMS)
+        assert not set(picks) & set(DOG_ITEMS)
+
+
 def test_fresh_start_product_pages_show_what_was_viewed_alongside(tmp_path: Path) -> None:
     visitor = _fresh_shop(tmp_path)
     first = visitor.get(f"/products/{DOG_ITEMS[0]}").text

@@ -100,3 +100,18 @@ async def test_recommend_drops_a_reused_result_when_this_process_records_a_view(
     await recommender.record_view("v", item_id="b", profile=Profile("v", viewed=("a",)), now=NOW)
     again = await recommender.recommend(request, profile=None, current_item="a", now=NOW)
     assert first.is_empty and ids(again) == ["b"]
+
+
+async def test_recommend_tells_apart_requests_that_differ_only_in_exclude_viewed() -> None:
+    store = open_store("memory://")
+    await store.add_trending("a", weight=2.0, now=NOW)
+    await store.add_trending("b", weight=1.0, now=NOW)
+    recommender = Recommender(store, catalog("a", "b"))
+    profile = Profile(visitor_id="v", viewed=("a",))
+    shown = await recommender.recommend(
+        ask("trending"), profile=profile, current_item=None, now=NOW
+    )
+    hidden = await recommender.recommend(
+        ask("trending", exclude_viewed=True), profile=profile, current_item=None, now=NOW
+    )
+    assert (ids(shown), ids(hidden)) == (["a", "b"], ["b"])

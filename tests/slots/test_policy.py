@@ -275,3 +275,35 @@ slots:
         when: {weather.condition: snow}
 """)
     assert [rule.name for rule in policy.slots["hero"].rules] == ["rainy-day", "snowy-day"]
+
+
+def test_load_policy_reads_exclude_viewed_off_by_default() -> None:
+    policy = load("""\
+slots:
+  recs:
+    rules:
+      - name: for-you
+        when: {visitor.visits: {$gte: 2}}
+        strategy: for_you
+        exclude_viewed: true
+        show: recommendations/grid.html
+    strategy: trending
+    show: recommendations/grid.html
+""")
+    rule = policy.slots["recs"].rules[0].recommendations
+    fallback = policy.slots["recs"].recommendations
+    assert rule is not None and rule.exclude_viewed is True
+    assert fallback is not None and fallback.exclude_viewed is False
+
+
+def test_load_policy_allows_exclude_viewed_when_a_fallback_heeds_it() -> None:
+    policy = load("""\
+slots:
+  recs:
+    strategy: recently_viewed
+    fallbacks: [trending]
+    exclude_viewed: true
+    show: recommendations/grid.html
+""")
+    request = policy.slots["recs"].recommendations
+    assert request is not None and request.exclude_viewed

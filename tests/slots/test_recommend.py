@@ -248,6 +248,49 @@ def test_recommend_applies_the_policy_filter_on_item_fields() -> None:
     assert ids(recommend(request, inputs=TRENDING, catalog=CATALOG)) == ["hat"]
 
 
+def test_recommend_excludes_viewed_items_only_when_asked() -> None:
+    inputs = replace(TRENDING, profile=Profile(visitor_id="v", viewed=("hat", "shoes")))
+    assert ids(recommend(ask("trending"), inputs=inputs, catalog=CATALOG)) == [
+        "shoes",
+        "socks",
+        "hat",
+    ]
+    hidden = recommend(ask("trending", exclude_viewed=True), inputs=inputs, catalog=CATALOG)
+    assert ids(hidden) == ["socks"]
+
+
+def test_exclude_viewed_hides_what_for_you_proposes_from_the_visitors_views() -> None:
+    profile = Profile(visitor_id="v", viewed=("shoes", "boots"))
+    inputs = RecommendationInputs(
+        profile=profile,
+        neighbours={"viewed": {"shoes": {"boots": 4, "socks": 1}}},
+        item_counts={"viewed": {"shoes": 4, "boots": 4, "socks": 4}},
+        trending=(("boots", 9.0), ("hat", 1.0)),
+    )
+    assert "boots" in ids(recommend(ask("for_you"), inputs=inputs, catalog=CATALOG))
+    hidden = recommend(ask("for_you", exclude_viewed=True), inputs=inputs, catalog=CATALOG)
+    assert ids(hidden) == ["socks", "hat"]
+
+
+@pytest.mark.parametrize("strategy", ["recently_viewed", "eyeing", "back_in_stock"])
+def test_exclude_viewed_spares_the_strategies_that_list_viewed_items(strategy: str) -> None:
+    profile = Profile(
+        visitor_id="v", viewed=("hat", "tie"), views={"hat": 2}, seen_out_of_stock=("hat",)
+    )
+    inputs = RecommendationInputs(profile=profile)
+    result = recommend(ask(strategy, exclude_viewed=True), inputs=inputs, catalog=CATALOG)
+    assert ids(result)[0] == "hat"
+
+
+def test_exclude_viewed_applies_per_strategy_so_an_exempt_fallback_still_shows_views() -> None:
+    profile = Profile(visitor_id="v", viewed=("hat", "scarf"))
+    inputs = RecommendationInputs(profile=profile, trending=(("scarf", 5.0), ("tie", 4.0)))
+    request = ask("trending", fallbacks=("recently_viewed",), exclude_viewed=True)
+    result = recommend(request, inputs=inputs, catalog=CATALOG)
+    assert ids(result) == ["tie", "hat", "scarf"]
+    assert result.sources == ("trending", "recently_viewed", "recently_viewed")
+
+
 # -- fallbacks and minimum -------------------------------------------------------------------
 
 
@@ -323,3 +366,10 @@ def test_empty_catalog_shows_nothing() -> None:
 
 def test_data_needs_fetches_spare_trending_items_for_a_long_slot() -> None:
     assert data_needs(ask("trending", limit=40), current_item=None, profile=None).trending == 80
+
+
+def test_data_needs_fetches_spare_trending_items_for_the_viewed_it_hides() -> None:
+    profile = Profile(visitor_id="v", viewed=tuple(f"item{n}" for n in range(20)))
+    long_slot = ask("trending", limit=40, exclude_viewed=True)
+    assert data_needs(long_slot, current_item=None, profile=profile).trending == 100
+    assert data_needs(ask("trending", limit=40), current_item=None, profile=profile).trending == 80
