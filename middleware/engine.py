@@ -58,15 +58,18 @@ def _weather_source(value: Any) -> WeatherSource | None:
 
 
 class Engine:
-    """Policy, renderer, identity, providers, store and recommender; immutable once built
-    (the policy file reloads itself, atomically, when it changes on disk)."""
+    """Policy, renderer, identity, providers, store and recommender; immutable once built,
+    except that a changed policy file is reloaded, and with it the slot templates: a valid
+    edit swaps in the new policy and a fresh renderer together; an invalid one changes
+    nothing."""
 
     def __init__(self, settings: Settings, *, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        self.renderer = SlotRenderer(FileSystemLoader([str(path) for path in settings.templates]))
         self.decisions = DecisionMemo()
-        self.fragments = RecommendationFragments(self.renderer)
+        # Set by _load_policy, with each policy version (the first load is just below).
+        self.renderer: SlotRenderer
+        self.fragments: RecommendationFragments
         dayparts = (
             DEFAULT_DAYPARTS if settings.dayparts is None else parse_dayparts(settings.dayparts)
         )
@@ -99,14 +102,23 @@ class Engine:
             Recommender(self.store, self.catalog) if self.catalog is not None else None
         )
 
+    def _new_renderer(self) -> SlotRenderer:
+        return SlotRenderer(FileSystemLoader([str(path) for path in self.settings.templates]))
+
     def _load_policy(self, text: str, filename: str) -> Policy:
-        return load_policy(
+        # A fresh renderer per policy version: templates edited alongside the policy are
+        # compiled anew (and checked against it) instead of served from the old cache.
+        renderer = self._new_renderer()
+        policy = load_policy(
             text,
             filename=filename,
-            template_exists=self.renderer.exists,
-            check_template=self.renderer.check,
+            template_exists=renderer.exists,
+            check_template=renderer.check,
             daypart_names=self._daypart_names,
         )
+        self.renderer = renderer
+        self.fragments = RecommendationFragments(renderer)
+        return policy
 
     @property
     def policy(self) -> Policy:

@@ -209,3 +209,15 @@ def test_policy_edit_takes_effect_without_restart(tmp_path: Path) -> None:
     response = client.get("/", headers={"user-agent": IPHONE})
     assert response.status_code == 200
     assert "Hello, phone" in response.text  # the invalid edit is refused; the last good one serves
+
+
+def test_policy_reload_picks_up_edited_templates(tmp_path: Path) -> None:
+    import time
+
+    policy = WEATHER_POLICY.replace("weather.condition: rain", "device.type: mobile")
+    client, _ = app_with(tmp_path, '<div data-slot="hero">Welcome</div>', policy)
+    assert "Hello, phone" in client.get("/", headers={"user-agent": IPHONE}).text
+    (tmp_path / "slot_templates" / "hero" / "phone.html").write_text("<h1>Hi again</h1>")
+    (tmp_path / "policy.yaml").write_text(policy + "\n# touched\n", encoding="utf-8")
+    time.sleep(1.1)  # the policy file is checked at most once a second
+    assert "Hi again" in client.get("/", headers={"user-agent": IPHONE}).text
