@@ -33,13 +33,11 @@ def _console_link(base: str) -> str:
     """A signed link that opens the demo's preview console for 12 hours."""
     import os
     import time
-    from urllib.parse import quote
 
-    from .preview.tokens import PreviewGrant, PreviewTokens
+    from .preview.tokens import PreviewGrant, PreviewTokens, preview_link
 
-    tokens = PreviewTokens(os.environ["CHEERS_PREVIEW_SECRET"])
     grant = PreviewGrant(None, int(time.time() + 12 * 3600), "/")
-    return f"{base}/_cheers/open?token={quote(tokens.sign(grant))}"
+    return preview_link(PreviewTokens(os.environ["CHEERS_PREVIEW_SECRET"]), grant, base_url=base)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -138,9 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.set_defaults(run=run)
 
-    report = commands.add_parser(
-        "report", help="how often each experiment variant was shown"
-    )
+    report = commands.add_parser("report", help="how often each experiment variant was shown")
     report.add_argument("policy")
     report.add_argument("--store", default="sqlite:///cheers.db")
     report.set_defaults(run=_report)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from slots.decision import Decision
 from slots.profile import Campaign, TraitValue
@@ -38,17 +37,13 @@ class PendingEvents:
         self.tracked.append((event, tuple(items)))
 
 
-def _campaign(query_string: str) -> Campaign | None:
-    if "utm_" not in query_string:
+def _campaign(visit: Mapping[str, Any]) -> Campaign | None:
+    """The campaign a page view came from, from the visit's ``utm_*`` attributes (bounded:
+    they are whatever the visitor put in the URL)."""
+    source, medium, name = (visit.get(key) for key in ("utm_source", "utm_medium", "utm_campaign"))
+    if not (source or medium or name):
         return None
-    query = parse_qs(query_string)
-
-    def first(name: str) -> str | None:
-        values = query.get(name)
-        return values[0][:200] if values else None
-
-    campaign = Campaign(first("utm_source"), first("utm_medium"), first("utm_campaign"))
-    return campaign if any((campaign.source, campaign.medium, campaign.name)) else None
+    return Campaign(*(value[:200] if value else None for value in (source, medium, name)))
 
 
 async def record_request(
@@ -74,15 +69,14 @@ async def record_request(
     writes: list[Awaitable[Any]] = []
     succeeded = status is not None and 200 <= status < 300
     if is_page and succeeded:
-        request = personalization.context.request
-        referrer = personalization.context.namespace("visit").get("referrer_host")
+        visit = personalization.context.namespace("visit")
         writes.append(
             store.record_visit(
                 visitor.id,
                 now=now,
                 session_gap=engine.settings.session_gap,
-                campaign=_campaign(request.query_string),
-                referrer_host=referrer,
+                campaign=_campaign(visit),
+                referrer_host=visit.get("referrer_host"),
             )
         )
         item_id = personalization.current_item

@@ -16,6 +16,8 @@ from slots.errors import Location, PolicyError, PolicyErrors
 from slots.policy import Policy, load_policy
 from slots.render import SlotRenderer
 
+from .settings import TEMPLATES_DIR
+
 __all__ = [
     "DEFAULT_TEMPLATES",
     "LintReport",
@@ -27,7 +29,8 @@ __all__ = [
 ]
 
 #: The starter slot templates shipped with Cheers (the ``templates`` package).
-DEFAULT_TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates"
+#: The starter templates, searched after ``--templates`` (the middleware's own default).
+DEFAULT_TEMPLATES: Final = TEMPLATES_DIR
 
 _TAGS: Final = re.compile(
     r"""data-slot\s*=\s*(?:"([^"]+)"|'([^']+)')|\{%-?\s*slot\s+(?:"([^"]+)"|'([^']+)')"""
@@ -79,8 +82,11 @@ def lint(
     templates, and compiled. Slot tags are looked for in ``template_dirs`` only; with none,
     there are no pages to compare and no usage warnings.
     """
-    missing = [PolicyError(f"template folder {folder} does not exist")
-               for folder in template_dirs if not folder.is_dir()]
+    missing = [
+        PolicyError(f"template folder {folder} does not exist")
+        for folder in template_dirs
+        if not folder.is_dir()
+    ]
     renderer = SlotRenderer(FileSystemLoader([*map(str, template_dirs), str(DEFAULT_TEMPLATES)]))
     try:
         text = policy_path.read_text(encoding="utf-8")
@@ -97,8 +103,9 @@ def lint(
         reason = error.strerror if isinstance(error, OSError) else str(error)
         return LintReport(errors=(*missing, PolicyError(f"cannot read {policy_path}: {reason}")))
     tags = list(find_slot_tags(template_dirs))
-    return LintReport(errors=tuple(missing), warnings=_usage(policy, tags, template_dirs),
-                      policy=policy)
+    return LintReport(
+        errors=tuple(missing), warnings=_usage(policy, tags, template_dirs), policy=policy
+    )
 
 
 def find_slot_tags(folders: Sequence[Path]) -> Iterator[SlotTag]:
@@ -122,14 +129,15 @@ def _tags_in(path: Path) -> Iterator[SlotTag]:
         yield SlotTag(name, Location(str(path), line + 1, column + 1, lines[line]))
 
 
-def _usage(
-    policy: Policy, tags: list[SlotTag], folders: Sequence[Path]
-) -> tuple[LintWarning, ...]:
+def _usage(policy: Policy, tags: list[SlotTag], folders: Sequence[Path]) -> tuple[LintWarning, ...]:
     if not folders:
         return ()
     warnings = [
-        LintWarning(f"slot {tag.name!r} is tagged here but the policy does not define it; "
-                    "the page keeps its default content", tag.location)
+        LintWarning(
+            f"slot {tag.name!r} is tagged here but the policy does not define it; "
+            "the page keeps its default content",
+            tag.location,
+        )
         for tag in tags
         if tag.name not in policy.slots
     ]
@@ -150,7 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("policy", type=Path, help="the policy YAML file")
     parser.add_argument(
-        "--templates", metavar="DIR", type=Path, action="append", default=[],
+        "--templates",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
         help="a folder of page and slot templates (repeatable)",
     )
     args = parser.parse_args(argv)

@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from slots.errors import ConfigurationError, PolicyError
 from slots.personas import PersonaBook
@@ -70,10 +69,13 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     """A slot's decision as plain JSON data."""
     trace = [{"rule": s.rule, "outcome": s.outcome, "reason": s.reason} for s in decision.trace]
     return {
-        "rule": decision.rule, "variant": decision.variant, "bucket": decision.bucket,
+        "rule": decision.rule,
+        "variant": decision.variant,
+        "bucket": decision.bucket,
         "template": decision.template,
         "strategy": decision.recommendations.strategy if decision.recommendations else None,
-        "trace": trace, "explain": decision.explain(),
+        "trace": trace,
+        "explain": decision.explain(),
     }
 
 
@@ -86,13 +88,27 @@ async def _render(
 
     path, _, query = page.partition("?")
     scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-        "root_path": "", "headers": [(b"host", b"localhost")], "client": None,
-        "server": ("localhost", 80), "app": app,
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": None,
+        "server": ("localhost", 80),
+        "app": app,
     }
-    session = persona_session(book.get(persona), scope, path=path, query_string=query.encode(),
-                              now=middleware.engine.clock.now())
+    session = persona_session(
+        book.get(persona),
+        scope,
+        path=path,
+        query_string=query.encode(),
+        now=middleware.engine.clock.now(),
+    )
     status, chunks = 500, []
 
     async def receive() -> dict[str, Any]:
@@ -141,7 +157,9 @@ def run_preview(args: argparse.Namespace) -> int:
     order = list(personalization.policy.slots) if personalization is not None else []
     slots = sorted(decisions, key=lambda slot: order.index(slot) if slot in order else len(order))
     result = {
-        "persona": args.persona, "path": args.path, "status": status,
+        "persona": args.persona,
+        "path": args.path,
+        "status": status,
         "slots": {slot: decision_json(decisions[slot]) for slot in slots},
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -150,7 +168,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 def run_preview_link(args: argparse.Namespace) -> int:
     from .preview.session import read_personas
-    from .preview.tokens import PreviewGrant, PreviewTokens, parse_lifetime
+    from .preview.tokens import PreviewGrant, PreviewTokens, parse_lifetime, preview_link
 
     secret = args.secret or os.environ.get(SECRET_ENV)
     if not secret:
@@ -165,6 +183,5 @@ def run_preview_link(args: argparse.Namespace) -> int:
     except (ValueError, ConfigurationError, LookupError, OSError, PolicyError) as error:
         return _fail(str(error).strip('"'))
     grant = PreviewGrant(args.persona, int(time.time() + lifetime.total_seconds()), args.path)
-    base = args.base_url.rstrip("/")
-    print(f"{base}{args.prefix}/open?token={quote(tokens.sign(grant))}")
+    print(preview_link(tokens, grant, base_url=args.base_url, prefix=args.prefix))
     return 0

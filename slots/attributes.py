@@ -8,6 +8,7 @@ load time instead of letting the condition quietly never match.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final, Literal
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Namespace",
     "is_known_attribute",
     "namespace_of",
+    "namespaces_read",
 ]
 
 Namespace = Literal[
@@ -108,6 +110,23 @@ OPEN_PREFIXES: Final[tuple[str, ...]] = (
 def namespace_of(path: str) -> str:
     """The namespace an attribute path belongs to: ``"geo.city"`` -> ``"geo"``."""
     return path.partition(".")[0]
+
+
+#: Attributes kept with the visitor's profile although they are read under another namespace:
+#: reading them needs the stored profile loaded.
+_STORED_ELSEWHERE: Final[dict[str, str]] = {"visit.campaign": "profile"}
+
+
+def namespaces_read(paths: Iterable[str]) -> frozenset[str]:
+    """The namespaces that must be computed to read ``paths`` (``visit.campaign`` also needs
+    ``profile``, where the last campaign is stored)."""
+    found: set[str] = set()
+    for path in paths:
+        found.add(namespace_of(path))
+        stored = _STORED_ELSEWHERE.get(path)
+        if stored is not None:
+            found.add(stored)
+    return frozenset(found)
 
 
 def is_known_attribute(path: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, get_args
 
+from .attributes import namespaces_read
 from .choice import Mode, Rule, SlotPolicy, Variant
 from .localtime import DEFAULT_DAYPARTS
 from .rules import KEEP, RECOMMEND_KEYS, RuleLoader
@@ -131,7 +132,7 @@ class _SlotLoader:
         needed, namespaces = needed_segments(self.segments, refs)
         for rule in rules:
             if rule.condition is not None:
-                namespaces |= {path.partition(".")[0] for path in rule.condition.paths}
+                namespaces |= namespaces_read(rule.condition.paths)
             local_schedule = rule.schedule is not None and rule.schedule.uses_local_time
             if local_schedule or (rule.cap is not None and rule.cap.per == "day"):
                 namespaces |= {"time"}

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .attributes import namespaces_read
 from .condition_loader import SEGMENTS, SegmentRefs, load_condition, rewrite_segment_refs
 from .conditions import CompiledCondition
 from .yamlsource import Diagnostics, KeyPath, describe
@@ -127,7 +128,7 @@ def load_segments(
         condition, refs = loaded[name]
         if condition is None or name in in_cycle or refs.reads_all:
             continue
-        namespaces = {path.partition(".")[0] for path in condition.paths}
+        namespaces = set(namespaces_read(condition.paths))
         for needed in refs.names:
             if needed in segments:
                 namespaces |= segments[needed].namespaces

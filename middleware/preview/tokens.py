@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -21,6 +22,7 @@ __all__ = [
     "PreviewGrant",
     "PreviewTokens",
     "parse_lifetime",
+    "preview_link",
     "preview_secrets",
 ]
 
@@ -134,3 +136,10 @@ def _grant(payload: Any) -> PreviewGrant | None:
     if isinstance(expires, bool) or not isinstance(expires, int):
         return None
     return PreviewGrant(persona=persona, expires=expires, path=path)
+
+
+def preview_link(
+    tokens: PreviewTokens, grant: PreviewGrant, *, base_url: str, prefix: str = "/_cheers"
+) -> str:
+    """The URL that opens ``grant`` in the console at ``base_url`` + ``prefix``."""
+    return f"{base_url.rstrip('/')}{prefix}/open?token={quote(tokens.sign(grant))}"

@@ -260,3 +260,29 @@ def test_control_arm_exposures_are_recorded(tmp_path: Path) -> None:
     counts = asyncio.run(middleware.engine.store.exposures("split-test"))
     assert set(counts) == {"control", "bold"}
     assert counts["control"][0] + counts["bold"][0] == 40
+
+
+CAMPAIGN = """\
+slots:
+  hero:
+    rules:
+      - name: spring
+        when: {visit.campaign: spring}
+        show: hero/back.html
+"""
+
+
+def test_campaign_and_first_referrer_are_remembered(tmp_path: Path) -> None:
+    from slots.profile import Campaign
+
+    client, middleware = build(tmp_path, CAMPAIGN)
+    client.get(
+        "/?utm_source=news&utm_medium=email&utm_campaign=spring",
+        headers={"referer": "https://mail.example/inbox"},
+    )
+    client.get("/", headers={"referer": "https://other.example/"})
+    stored = profile(middleware, visitor_of(client))
+    assert stored.campaign == Campaign("news", "email", "spring")
+    assert stored.first_referrer == "mail.example"
+    # A later page without UTM tags still knows where the visitor came from.
+    assert "Welcome back" in client.get("/").text
